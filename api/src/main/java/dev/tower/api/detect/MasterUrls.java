@@ -1,0 +1,66 @@
+package dev.tower.api.detect;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Parses master URLs, the same forms everywhere a master is named (agent flag, CLI, scheduler client). */
+public final class MasterUrls {
+    public static final int DEFAULT_PORT = 5050;
+
+    private MasterUrls() {
+    }
+
+    /**
+     * A detector for {@code host:port[,host:port]} (an {@code http://} prefix is accepted). Throws
+     * {@link IllegalArgumentException} naming the bad part.
+     */
+    public static MasterDetector detector(String url) {
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException("master URL is empty; expected host:port[,host:port]");
+        }
+        String u = url.trim();
+        if (u.startsWith("zk://")) {
+            throw new IllegalArgumentException("zk:// master URLs need ZooKeeper support, which this build lacks: " + u);
+        }
+        return new StaticMasterDetector(parseHostPorts(u));
+    }
+
+    public static List<URI> parseHostPorts(String list) {
+        List<URI> out = new ArrayList<>();
+        for (String part : list.split(",")) {
+            String p = part.trim();
+            if (p.startsWith("http://")) {
+                p = p.substring("http://".length());
+            }
+            while (p.endsWith("/")) {
+                p = p.substring(0, p.length() - 1);
+            }
+            if (p.isEmpty()) {
+                continue;
+            }
+            String host = p;
+            int port = DEFAULT_PORT;
+            int colon = p.lastIndexOf(':');
+            if (colon >= 0) {
+                host = p.substring(0, colon);
+                try {
+                    port = Integer.parseInt(p.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("bad port in master address '" + part.trim() + "'");
+                }
+                if (port <= 0 || port > 65535) {
+                    throw new IllegalArgumentException("port out of range in master address '" + part.trim() + "'");
+                }
+            }
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("missing host in master address '" + part.trim() + "'");
+            }
+            out.add(URI.create("http://" + host + ":" + port));
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no master address in '" + list + "'");
+        }
+        return out;
+    }
+}
