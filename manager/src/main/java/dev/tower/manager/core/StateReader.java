@@ -1,0 +1,180 @@
+package dev.tower.manager.core;
+
+import dev.tower.api.model.Resources;
+import dev.tower.api.operator.AgentView;
+import dev.tower.api.operator.FrameworkView;
+import dev.tower.api.operator.RoleView;
+import dev.tower.api.operator.StateView;
+import dev.tower.api.operator.TaskView;
+import dev.tower.api.operator.WhyNotView;
+import dev.tower.manager.allocator.WhyNot;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** Read-only views of the core's state for the operator API. Use only on the core thread (via Command.Query). */
+public final class StateReader {
+    private final MasterCore core;
+
+    StateReader(MasterCore core) {
+        this.core = core;
+    }
+
+    public List<AgentView> agents() {
+        List<AgentView> out = new ArrayList<>();
+        for (AgentRecord a : core.agents().values()) {
+            out.add(view(a));
+        }
+        return out;
+    }
+
+    public List<FrameworkView> frameworks() {
+        List<FrameworkView> out = new ArrayList<>();
+        for (FrameworkRecord f : core.frameworks().values()) {
+            out.add(view(f));
+        }
+        return out;
+    }
+
+    public List<TaskView> tasks() {
+        List<TaskView> out = new ArrayList<>();
+        for (TaskRecord t : core.tasks().values()) {
+            out.add(view(t));
+        }
+        return out;
+    }
+
+    public List<TaskView> completedTasks(int limit) {
+        List<TaskView> all = new ArrayList<>();
+        for (TaskRecord t : core.completed().values()) {
+            all.add(view(t));
+        }
+        return all.size() <= limit ? all : all.subList(all.size() - limit, all.size());
+    }
+
+    public Optional<TaskView> task(String frameworkId, String taskId) {
+        String key = TaskRecord.key(frameworkId, taskId);
+        TaskRecord t = core.tasks().containsKey(key) ? core.tasks().get(key) : core.completed().get(key);
+        return Optional.ofNullable(t).map(this::view);
+    }
+
+    /** Active and completed tasks with this id in any framework (task ids are unique only per framework). */
+    public List<TaskView> tasksWithId(String taskId) {
+        List<TaskView> out = new ArrayList<>();
+        for (TaskRecord t : core.tasks().values()) {
+            if (t.info.taskId().equals(taskId)) {
+                out.add(view(t));
+            }
+        }
+        for (TaskRecord t : core.completed().values()) {
+            if (t.info.taskId().equals(taskId)) {
+                out.add(view(t));
+            }
+        }
+        return out;
+    }
+
+    public Optional<AgentView> agent(String agentId) {
+        return Optional.ofNullable(core.agents().get(agentId)).map(this::view);
+    }
+
+    public List<RoleView> roles() {
+        Map<String, List<String>> members = new TreeMap<>();
+        Map<String, Resources> allocated = new TreeMap<>();
+        for (FrameworkRecord f : core.frameworks().values()) {
+            members.computeIfAbsent(f.info.role(), r -> new ArrayList<>()).add(f.id());
+            allocated.merge(f.info.role(), f.used.plus(f.offered), Resources::plus);
+        }
+        for (String role : core.allocator().weights().keySet()) {
+            members.computeIfAbsent(role, r -> new ArrayList<>());
+        }
+        List<RoleView> out = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : members.entrySet()) {
+            String role = e.getKey();
+            double weight = core.allocator().weight(role);
+            double weighted = core.allocator().roleShare(role);
+            out.add(new RoleView(role, weight, allocated.getOrDefault(role, Resources.EMPTY), weighted * weight,
+                    weighted, e.getValue()));
+        }
+        return out;
+    }
+
+    public StateView state(int completedLimit) {
+        Resources total = Resources.EMPTY;
+        Resources allocated = Resources.EMPTY;
+        for (AgentRecord a : core.agents().values()) {
+            total = total.plus(a.info.resources());
+            allocated = allocated.plus(a.used).plus(a.offered);
+        }
+        return new StateView(null, MasterVersion.VERSION, core.startedAt() / 1000.0, total, allocated, agents(),
+                frameworks(), tasks(), completedTasks(completedLimit), roles());
+    }
+
+    /**
+     * For each agent (or just {@code agentId}), why {@code frameworkId} is not being offered its resources now.
+     * Empty when the framework is unknown.
+     */
+    public Optional<WhyNotView> whyNot(String frameworkId, String agentId) {
+        FrameworkRecord f = core.frameworks().get(frameworkId);
+        if (f == null) {
+            return Optional.empty();
+        }
+        long now = core.nowMillis();
+        List<WhyNotView.Entry> entries = new ArrayList<>();
+        for (AgentRecord a : core.agents().values()) {
+            if (agentId != null && !agentId.equals(a.id())) {
+                continue;
+            }
+            WhyNot w = whyNot(f, a, now);
+            entries.add(new WhyNotView.Entry(a.id(), a.info.hostname(), w.code().name(), w.reason()));
+        }
+        return Optional.of(new WhyNotView(frameworkId, entries));
+    }
+
+    private WhyNot whyNot(FrameworkRecord f, AgentRecord a, long now) {
+        if (a.status == AgentRecord.Status.UNREACHABLE) {
+            return new WhyNot(WhyNot.Code.AGENT_UNREACHABLE, "the agent is unreachable since "
+                    + java.time.Instant.ofEpochMilli(a.unreachableSince));
+        }
+        if (!f.connected()) {
+            return new WhyNot(WhyNot.Code.FRAMEWORK_DISCONNECTED, "the framework is disconnected; it is removed at "
+                    + java.time.Instant.ofEpochMilli(f.failoverDeadline) + " unless it re-subscribes");
+        }
+        for (OfferRecord o : a.offers.values()) {
+            if (o.frameworkId().equals(f.id())) {
+                return new WhyNot(WhyNot.Code.OFFERED, "offer " + o.id() + " of " + o.resources()
+                        + " is outstanding to this framework");
+            }
+        }
+        Optional<WhyNot> alloc = core.allocator().whyNot(f.id(), a.id(), now);
+        if (alloc.isPresent() && alloc.get().code() == WhyNot.Code.NO_FREE_RESOURCES && !a.offers.isEmpty()) {
+            OfferRecord o = a.offers.values().iterator().next();
+            FrameworkRecord holder = core.frameworks().get(o.frameworkId());
+            return new WhyNot(WhyNot.Code.OFFER_OUTSTANDING, "offer " + o.id() + " of " + o.resources()
+                    + " is outstanding to framework " + o.frameworkId()
+                    + (holder != null ? " (" + holder.info.name() + ")" : ""));
+        }
+        return alloc.orElse(new WhyNot(WhyNot.Code.PENDING_ALLOCATION, "pending allocation"));
+    }
+
+    private AgentView view(AgentRecord a) {
+        return new AgentView(a.id(), a.info.hostname(), a.info.port(), a.status.name(), a.info.resources(), a.used,
+                a.offered, a.info.attributes(), a.taskKeys.size(), a.registeredAt / 1000.0,
+                a.status == AgentRecord.Status.UNREACHABLE ? a.unreachableSince / 1000.0 : null);
+    }
+
+    private FrameworkView view(FrameworkRecord f) {
+        return new FrameworkView(f.id(), f.info.name(), f.info.role(), f.info.principal(),
+                f.connected() ? "CONNECTED" : "DISCONNECTED", core.allocator().isSuppressed(f.id()),
+                f.info.failoverTimeout(), f.connected() ? null : f.failoverDeadline / 1000.0, f.used, f.offered,
+                f.taskKeys.size(), f.offers.size(), f.registeredAt / 1000.0);
+    }
+
+    private TaskView view(TaskRecord t) {
+        return new TaskView(t.info.taskId(), t.frameworkId, t.agentId, t.info.name(), t.state, t.info.resources(),
+                t.info.command(), List.copyOf(t.history));
+    }
+}
