@@ -1,0 +1,69 @@
+package dev.tower.manager.http;
+
+import dev.tower.manager.core.Command;
+import dev.tower.manager.core.Reply;
+import dev.tower.manager.runtime.CoreLoop;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/** How HTTP resources reach the core: enqueue a command, answer with its reply. Threads never touch state. */
+public final class CallGateway {
+    public static final String STREAM_HEADER = "Tower-Stream-Id";
+    private static final long REPLY_TIMEOUT_SECONDS = 30;
+
+    private final CoreLoop core;
+    private final Streams streams;
+
+    public CallGateway(CoreLoop core, Streams streams) {
+        this.core = core;
+        this.streams = streams;
+    }
+
+    /** Asynchronous: the HTTP thread is released at once and the response resumes when the core replied. */
+    public void call(Command command, AsyncResponse response) {
+        response.setTimeout(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        core.submit(command).thenAccept(reply -> response.resume(Replies.toResponse(reply)));
+    }
+
+    /** Like {@link #call(Command, AsyncResponse)}, reshaping the reply first (queries that answer 404). */
+    public void call(Command command, java.util.function.UnaryOperator<Reply> reshape, AsyncResponse response) {
+        response.setTimeout(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        core.submit(command).thenAccept(reply -> response.resume(Replies.toResponse(reshape.apply(reply))));
+    }
+
+    public Reply await(Command command) {
+        try {
+            return core.submit(command).get(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Reply(503, null, "interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            return new Reply(503, null, "master busy: " + e);
+        }
+    }
+
+    /** For a call that arrived on the streaming endpoint: its reply leaves as the (non-stream) response. */
+    void callAndThrowReply(Command command) {
+        throw new WebApplicationException(Replies.toResponse(await(command)));
+    }
+
+    /**
+     * Opens a stream: registers the sink, asks the core to subscribe, and if the core refuses, answers 400 instead
+     * of a stream. On success the core's first effect on this stream is its SUBSCRIBED event.
+     */
+    void openStream(Streams.Kind kind, SseEventSink sink, Sse sse, Function<String, Command> subscribe) {
+        String id = streams.open(kind, sink, sse);
+        Reply reply = await(subscribe.apply(id));
+        if (reply.isError()) {
+            streams.discard(id);
+            throw new WebApplicationException(reply.error(), Replies.toResponse(reply));
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.tower.manager.http;
+
+import dev.tower.api.codec.Json;
+import dev.tower.api.model.TaskState;
+import dev.tower.api.operator.OperatorCall;
+import dev.tower.api.operator.TaskView;
+import dev.tower.manager.core.Command;
+import dev.tower.manager.core.Reply;
+import dev.tower.manager.core.StateReader;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** The operator API: reads of the cluster state, why-not explanations, and operator calls. */
+@Path("/")
+@Produces(MediaType.APPLICATION_JSON)
+public final class OperatorResource {
+    private final CallGateway gateway;
+    private final String masterId;
+
+    public OperatorResource(CallGateway gateway, String masterId) {
+        this.gateway = gateway;
+        this.masterId = masterId;
+    }
+
+    @GET
+    @Path("health")
+    public String health() {
+        return Json.write(Map.of("status", "ok", "role", "leader", "masterId", masterId));
+    }
+
+    @GET
+    @Path("api/v1/state")
+    public void state(@QueryParam("completed") @DefaultValue("1000") int completed, @Suspended AsyncResponse r) {
+        read(r, s -> {
+            var v = s.state(Math.max(0, completed));
+            return new dev.tower.api.operator.StateView(masterId, v.version(), v.startedAt(), v.total(), v.allocated(),
+                    v.agents(), v.frameworks(), v.tasks(), v.completedTasks(), v.roles());
+        });
+    }
+
+    @GET
+    @Path("api/v1/agents")
+    public void agents(@Suspended AsyncResponse r) {
+        read(r, StateReader::agents);
+    }
+
+    @GET
+    @Path("api/v1/frameworks")
+    public void frameworks(@Suspended AsyncResponse r) {
+        read(r, StateReader::frameworks);
+    }
+
+    @GET
+    @Path("api/v1/roles")
+    public void roles(@Suspended AsyncResponse r) {
+        read(r, StateReader::roles);
+    }
+
+    /** Active tasks, then the most recent completed ones; {@code state} and {@code framework} filter. */
+    @GET
+    @Path("api/v1/tasks")
+    public void tasks(@QueryParam("state") String state, @QueryParam("framework") String framework,
+                      @QueryParam("completed") @DefaultValue("1000") int completed, @Suspended AsyncResponse r) {
+        TaskState wanted = null;
+        if (state != null && !state.isBlank()) {
+            try {
+                wanted = TaskState.valueOf(state.trim().toUpperCase());
+            } catch (IllegalArgumentException e) {
+                r.resume(Replies.error(400, "state: unknown task state '" + state + "'"));
+                return;
+            }
+        }
+        TaskState filter = wanted;
+        read(r, s -> {
+            List<TaskView> all = new ArrayList<>(s.tasks());
+            all.addAll(s.completedTasks(Math.max(0, completed)));
+            all.removeIf(t -> (filter != null && t.state() != filter)
+                    || (framework != null && !framework.equals(t.frameworkId())));
+            return all;
+        });
+    }
+
+    @GET
+    @Path("api/v1/tasks/{taskId}")
+    public void task(@PathParam("taskId") String taskId, @Suspended AsyncResponse r) {
+        gateway.call(new Command.Query(core -> {
+            List<TaskView> found = core.reader().tasksWithId(taskId);
+            return found.isEmpty() ? Reply.notFound("taskId: unknown task '" + taskId + "'") : Reply.ok(found);
+        }), reply -> unwrap(reply), r);
+    }
+
+    /** Why a framework is not being offered each agent's resources (or one agent's, with {@code agent}). */
+    @GET
+    @Path("api/v1/whynot")
+    public void whyNot(@QueryParam("framework") String framework, @QueryParam("agent") String agent,
+                       @Suspended AsyncResponse r) {
+        if (framework == null || framework.isBlank()) {
+            r.resume(Replies.error(400, "framework: missing query parameter"));
+            return;
+        }
+        gateway.call(new Command.Query(core -> core.reader().whyNot(framework, agent)
+                .<Object>map(Reply::ok)
+                .orElse(Reply.notFound("framework: unknown framework '" + framework + "'"))), reply -> unwrap(reply), r);
+    }
+
+    @POST
+    @Path("api/v1/operator")
+    @Consumes(MediaType.WILDCARD)
+    public void operator(String body, @Suspended AsyncResponse r) {
+        OperatorCall call = Json.read(body, OperatorCall.class);
+        gateway.call(new Command.Operator(call), r);
+    }
+
+    private void read(AsyncResponse r, Function<StateReader, Object> view) {
+        gateway.call(new Command.Query(core -> view.apply(core.reader())), r);
+    }
+
+    private static Reply unwrap(Reply reply) {
+        return reply.body() instanceof Reply inner ? inner : reply;
+    }
+}
