@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * One open SUBSCRIBE response, read on the stream thread and closed from any thread. It remembers when an event last
@@ -25,6 +26,8 @@ final class EventStream implements AutoCloseable {
     private volatile long lastEventNanos = System.nanoTime();
     private volatile Duration silenceLimit;
     private volatile boolean closed;
+    /** The pending silence check; replaced under the stream's monitor by whoever re-arms it. */
+    private ScheduledFuture<?> check;
 
     EventStream(URI master, InputStream body, Duration silenceLimit) {
         this.master = master;
@@ -65,6 +68,17 @@ final class EventStream implements AutoCloseable {
 
     void silenceLimit(Duration limit) {
         silenceLimit = limit;
+    }
+
+    void check(ScheduledFuture<?> next) {
+        check = next;
+    }
+
+    void cancelCheck() {
+        if (check != null) {
+            check.cancel(false);
+            check = null;
+        }
     }
 
     boolean isClosed() {

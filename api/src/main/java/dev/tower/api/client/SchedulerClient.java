@@ -379,6 +379,7 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         stream.silenceLimit(interval > 0
                 ? Duration.ofMillis(Math.round(interval * 1000 * missedHeartbeats)).plus(SILENCE_SLACK)
                 : null);
+        watch(stream);
         setSubscription(new Subscription(stream.master(), s.frameworkId(), s.streamId()));
         log.info("framework {}: {} at {} (stream {})", s.frameworkId(), reconnected ? "re-subscribed" : "subscribed",
                 stream.master(), s.streamId());
@@ -433,22 +434,29 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
 
     // ---- the watchdog ----
 
+    /**
+     * (Re-)arms the stream's silence check. One check per stream is pending at a time; re-arming replaces it, so a
+     * limit shortened by SUBSCRIBED takes effect at once.
+     */
     private void watch(EventStream stream) {
-        Duration limit = stream.silenceLimit();
-        if (stream.isClosed() || limit == null) {
-            return;
-        }
-        long left = limit.toNanos() - (System.nanoTime() - stream.lastEventNanos());
-        if (left <= 0) {
-            log.info("framework {}: nothing from {} for {} ms, closing the stream", describeId(), stream.master(),
-                    limit.toMillis());
-            stream.close();
-            return;
-        }
-        try {
-            watchdog.schedule(() -> watch(stream), left, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException stopped) {
-            // the client has stopped
+        synchronized (stream) {
+            stream.cancelCheck();
+            Duration limit = stream.silenceLimit();
+            if (stream.isClosed() || limit == null) {
+                return;
+            }
+            long left = limit.toNanos() - (System.nanoTime() - stream.lastEventNanos());
+            if (left <= 0) {
+                log.info("framework {}: nothing from {} for {} ms, closing the stream", describeId(), stream.master(),
+                        limit.toMillis());
+                stream.close();
+                return;
+            }
+            try {
+                stream.check(watchdog.schedule(() -> watch(stream), left, TimeUnit.NANOSECONDS));
+            } catch (RejectedExecutionException stopped) {
+                // the client has stopped
+            }
         }
     }
 
