@@ -1,0 +1,91 @@
+package dev.tower.api.client;
+
+import dev.tower.api.codec.Json;
+import dev.tower.api.detect.MasterDetector;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * One-off blocking requests to the leading master, for the CLI and tools. Retries rounds over the candidates with
+ * backoff while no master leads, up to {@code timeout}.
+ */
+public final class MasterHttp {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    private final LeadingMaster master;
+    private final Duration timeout;
+
+    public MasterHttp(MasterDetector detector) {
+        this(detector, LeadingMaster.defaultHttpClient(DEFAULT_TIMEOUT), DEFAULT_TIMEOUT);
+    }
+
+    /** @param timeout bounds both each request and the whole search for a leader */
+    public MasterHttp(MasterDetector detector, HttpClient http, Duration timeout) {
+        this.master = new LeadingMaster(detector, http);
+        this.timeout = timeout;
+    }
+
+    /**
+     * The body of a 2xx reply to {@code GET path}.
+     *
+     * @throws CallRejectedException the leader answered with another status; the message is its {@code error}
+     * @throws MasterUnavailableException no master led within the timeout, or the thread was interrupted
+     */
+    public String get(String path) {
+        return exchange(path, uri -> request(uri).header("Accept", "application/json").GET().build());
+    }
+
+    /** Like {@link #get}, for {@code POST path} with {@code body} encoded as JSON. */
+    public String post(String path, Object body) {
+        byte[] json = Json.writeBytes(body);
+        return exchange(path, uri -> request(uri)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json))
+                .build());
+    }
+
+    private HttpRequest.Builder request(URI uri) {
+        return HttpRequest.newBuilder(uri).timeout(timeout);
+    }
+
+    private String exchange(String path, Function<URI, HttpRequest> request) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Backoff backoff = new Backoff();
+        while (true) {
+            try {
+                LeadingMaster.Reply reply = master.send(path, request);
+                try (var in = reply.response().body()) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            } catch (MasterUnavailableException e) {
+                Duration pause = backoff.next();
+                if (System.nanoTime() + pause.toNanos() > deadline) {
+                    throw e;
+                }
+                sleep(pause);
+            } catch (IOException e) {
+                throw new MasterUnavailableException("reading the reply to " + path + " failed: "
+                        + LeadingMaster.describe(e), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MasterUnavailableException("interrupted while calling " + path, e);
+            }
+        }
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MasterUnavailableException("interrupted while waiting for a leading master", e);
+        }
+    }
+}
