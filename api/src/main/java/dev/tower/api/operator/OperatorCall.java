@@ -10,6 +10,7 @@ import java.util.Map;
 @JsonSubTypes({
         @JsonSubTypes.Type(value = OperatorCall.UpdateWeights.class, name = "UPDATE_WEIGHTS"),
         @JsonSubTypes.Type(value = OperatorCall.Teardown.class, name = "TEARDOWN"),
+        @JsonSubTypes.Type(value = OperatorCall.KillTask.class, name = "KILL_TASK"),
 })
 public sealed interface OperatorCall {
 
@@ -18,5 +19,9 @@ public sealed interface OperatorCall {
     }
 
     record Teardown(String frameworkId) implements OperatorCall {
+    }
+
+    /** Kills a task on behalf of an operator; its framework sees the KILLED update as usual. */
+    record KillTask(String frameworkId, String taskId) implements OperatorCall {
     }
 }

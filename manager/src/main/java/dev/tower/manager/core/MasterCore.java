@@ -838,6 +838,11 @@ public final class MasterCore {
             FrameworkRecord f = frameworks.get(t.frameworkId());
             require(f != null, "frameworkId: unknown framework '" + t.frameworkId() + "'");
             removeFramework(f, "torn down by an operator");
+        } else if (call instanceof OperatorCall.KillTask k) {
+            require(k.frameworkId() != null, "frameworkId: missing");
+            FrameworkRecord f = frameworks.get(k.frameworkId());
+            require(f != null, "frameworkId: unknown framework '" + k.frameworkId() + "'");
+            kill(f, new SchedulerCall.Kill(f.id(), k.taskId(), null));
         }
         return Reply.ACCEPTED;
     }

@@ -1,0 +1,56 @@
+package dev.tower.cli;
+
+import dev.tower.agent.Agent;
+import dev.tower.agent.AgentConfig;
+import dev.tower.agent.resources.Attributes;
+import dev.tower.api.detect.MasterUrls;
+import dev.tower.api.model.Resources;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code tower agent}: run an agent until Ctrl-C. */
+@Command(name = "agent", mixinStandardHelpOptions = true, description = "Run a Tower agent that offers this machine's resources.")
+public final class AgentCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--master"}, required = true, description = "Master address: host:port[,host:port].")
+    String master;
+
+    @Option(names = "--port", defaultValue = "5051", description = "HTTP port for the files API (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--hostname", defaultValue = "127.0.0.1", description = "Address the master and clients use to reach this agent (default: ${DEFAULT-VALUE}).")
+    String hostname;
+
+    @Option(names = "--resources", description = "e.g. 'cpus:4;mem:8192;disk:20000;ports:[31000-32000]' (default: detected).")
+    String resources;
+
+    @Option(names = "--attributes", description = "e.g. 'rack:r1;zone:a'.")
+    String attributes;
+
+    @Option(names = "--work-dir", defaultValue = "./tower-work/agent", description = "Sandboxes and checkpoints (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        MasterUrls.detector(master).close(); // validate before starting anything
+        AgentConfig config = AgentConfig.defaults(master, workDir).withPort(port).withHostname(hostname);
+        if (resources != null) {
+            config = config.withResources(Resources.parse(resources));
+        }
+        if (attributes != null) {
+            config = config.withAttributes(Attributes.parse(attributes));
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        try (Agent agent = Agent.start(config)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tower-agent-shutdown"));
+            System.out.println("Tower agent on port " + agent.port() + " offering " + agent.resources()
+                    + " to master " + master);
+            System.out.flush();
+            stop.await();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.tower.cli;
+
+import dev.tower.api.client.CallRejectedException;
+import dev.tower.api.client.MasterUnavailableException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tower} command. */
+@Command(name = "tower", mixinStandardHelpOptions = true, version = "tower 0.1.0",
+        description = "Tower: a cluster manager that shares machines between frameworks through resource offers.",
+        subcommands = {
+                UpCommand.class, DemoCommand.class, MasterCommand.class, AgentCommand.class, RunCommand.class,
+                PsCommand.class, AgentsCommand.class, FrameworksCommand.class, KillCommand.class,
+                WhyNotCommand.class, WeightsCommand.class, CommandLine.HelpCommand.class})
+public final class TowerCli {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new TowerCli());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("tower: " + explain(e));
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    /** One line a user can act on; never a stack trace for an expected failure. */
+    static String explain(Throwable e) {
+        if (e instanceof MasterUnavailableException) {
+            return "cannot reach a master: " + e.getMessage()
+                    + " (is one running? start a local cluster with `tower up`)";
+        }
+        if (e instanceof CallRejectedException c) {
+            return "the master refused: " + c.getMessage() + " (HTTP " + c.status() + ")";
+        }
+        if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+            return e.getMessage();
+        }
+        if (e instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+            return u.getMessage();
+        }
+        return e.toString();
+    }
+}

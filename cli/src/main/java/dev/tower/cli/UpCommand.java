@@ -1,0 +1,56 @@
+package dev.tower.cli;
+
+import dev.tower.api.model.Resources;
+import dev.tower.cli.cluster.LocalCluster;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code tower up}: a whole cluster on this machine in one command. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Start a master and N agents on this machine; runs until Ctrl-C, then stops their tasks and cleans up.")
+public final class UpCommand implements Callable<Integer> {
+    @Option(names = "--agents", defaultValue = "2", description = "Number of agents (default: ${DEFAULT-VALUE}).")
+    int agents;
+
+    @Option(names = "--port", defaultValue = "5050", description = "Master port; agents use the next ports (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int port;
+
+    @Option(names = "--agent-resources", defaultValue = "cpus:4;mem:4096;disk:10000",
+            description = "Resources of each agent (default: ${DEFAULT-VALUE}); each agent also gets 1000 ports.")
+    String agentResources;
+
+    @Option(names = "--weights", split = ",", paramLabel = "ROLE=WEIGHT", description = "Role weights, e.g. etl=3,adhoc=1.")
+    java.util.Map<String, Double> weights = new java.util.HashMap<>();
+
+    @Option(names = "--work-dir", description = "Where masters and agents keep their state (default: a new temporary directory).")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (agents < 0) {
+            throw new IllegalArgumentException("--agents must be >= 0");
+        }
+        Resources resources = Resources.parse(agentResources);
+        Path dir = workDir != null ? workDir : java.nio.file.Files.createTempDirectory("tower-up-");
+        CountDownLatch stop = new CountDownLatch(1);
+        try (LocalCluster cluster = LocalCluster.start(dir, port, agents, resources, weights)) {
+            Thread hook = new Thread(stop::countDown, "tower-up-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            if (!cluster.awaitAgents(Duration.ofSeconds(60))) {
+                System.err.println("tower: agents did not register within 60 s");
+                return 1;
+            }
+            System.out.println("Tower master ready at " + cluster.masterUrl() + " with " + agents + " agent(s)");
+            System.out.println("Work dir: " + dir + "   (Ctrl-C to stop)");
+            System.out.flush();
+            stop.await();
+            System.out.println("Stopping Tower...");
+        }
+        return 0;
+    }
+}
