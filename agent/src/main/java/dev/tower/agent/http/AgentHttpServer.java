@@ -2,6 +2,7 @@ package dev.tower.agent.http;
 
 import dev.tower.agent.sandbox.Sandboxes;
 import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.jersey.internal.inject.AbstractBinder;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
 import org.glassfish.jersey.server.ResourceConfig;
 import org.glassfish.jersey.server.ServerProperties;
@@ -9,7 +10,6 @@ import org.glassfish.jersey.server.ServerProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.util.function.Supplier;
 
 /** The agent's HTTP API on {@code 0.0.0.0:port}: {@code /files}, {@code /health}, {@code /api/v1/state}. */
 public final class AgentHttpServer implements AutoCloseable {
@@ -22,11 +22,19 @@ public final class AgentHttpServer implements AutoCloseable {
     }
 
     /** Binds and starts; port 0 picks a free port, see {@link #port()}. */
-    public static AgentHttpServer start(int port, Sandboxes sandboxes, Supplier<AgentStateView> state) {
+    public static AgentHttpServer start(int port, Sandboxes sandboxes, AgentStateSource state) {
         ResourceConfig rc = new ResourceConfig()
-                .register(new FilesResource(sandboxes))
-                .register(new StateResource(state))
+                .register(FilesResource.class)
+                .register(StateResource.class)
+                .register(new AbstractBinder() {
+                    @Override
+                    protected void configure() {
+                        bind(sandboxes).to(Sandboxes.class);
+                        bind(state).to(AgentStateSource.class);
+                    }
+                })
                 .register(JsonErrors.class)
+                .register(IgnoreUpgradeRequests.class)
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true);
         HttpServer server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://0.0.0.0:" + port + "/"), rc, false);
         try {

@@ -3,12 +3,13 @@ package dev.tower.agent.http;
 import dev.tower.agent.sandbox.SandboxEscapeException;
 import dev.tower.agent.sandbox.SandboxFiles;
 import dev.tower.agent.sandbox.Sandboxes;
-import dev.tower.api.codec.Json;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,13 +25,14 @@ import java.util.List;
 public final class FilesResource {
     private final Sandboxes sandboxes;
 
+    @Inject
     public FilesResource(Sandboxes sandboxes) {
         this.sandboxes = sandboxes;
     }
 
     @GET
     @Path("read")
-    public String read(@QueryParam("task") String task, @QueryParam("framework") String framework,
+    public Response read(@QueryParam("task") String task, @QueryParam("framework") String framework,
                        @QueryParam("path") String path, @QueryParam("offset") String offset,
                        @QueryParam("length") String length) {
         SandboxFiles files = files(task, framework);
@@ -44,7 +46,7 @@ public final class FilesResource {
             throw ApiException.badRequest("length: must be >= 0; got " + len);
         }
         try {
-            return Json.write(files.read(p, off, (int) Math.min(len, SandboxFiles.MAX_READ)));
+            return JsonErrors.json(200, files.read(p, off, (int) Math.min(len, SandboxFiles.MAX_READ)));
         } catch (SandboxEscapeException e) {
             throw ApiException.badRequest("path: escapes the sandbox");
         } catch (NoSuchFileException e) {
@@ -58,13 +60,13 @@ public final class FilesResource {
 
     @GET
     @Path("browse")
-    public String browse(@QueryParam("task") String task, @QueryParam("framework") String framework,
+    public Response browse(@QueryParam("task") String task, @QueryParam("framework") String framework,
                          @QueryParam("path") String path) {
         SandboxFiles files = files(task, framework);
         String p = path == null || path.isEmpty() ? "." : path;
         try {
             List<SandboxFiles.Entry> entries = files.browse(p);
-            return Json.write(entries);
+            return JsonErrors.json(200, entries);
         } catch (SandboxEscapeException e) {
             throw ApiException.badRequest("path: escapes the sandbox");
         } catch (NoSuchFileException e) {

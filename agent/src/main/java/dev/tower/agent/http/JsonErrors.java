@@ -31,7 +31,11 @@ public final class JsonErrors implements ExceptionMapper<Throwable> {
     }
 
     static Response error(int status, String message) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(Json.write(Map.of("error", message))).build();
+        return json(status, Map.of("error", message));
+    }
+
+    /** Serialized here with the wire codec, so the agent's JSON looks exactly like the master's. */
+    static Response json(int status, Object body) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(Json.write(body)).build();
     }
 }
