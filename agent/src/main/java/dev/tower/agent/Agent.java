@@ -1,0 +1,200 @@
+package dev.tower.agent;
+
+import dev.tower.agent.containerizer.Containerizer;
+import dev.tower.agent.containerizer.ProcessContainerizer;
+import dev.tower.agent.fetcher.Fetcher;
+import dev.tower.agent.http.AgentHttpServer;
+import dev.tower.agent.http.AgentStateView;
+import dev.tower.agent.master.AgentIdFile;
+import dev.tower.agent.master.MasterConnection;
+import dev.tower.agent.resources.ResourceDetector;
+import dev.tower.agent.sandbox.SandboxGc;
+import dev.tower.agent.sandbox.Sandboxes;
+import dev.tower.agent.status.StatusUpdates;
+import dev.tower.agent.task.TaskSupervisor;
+import dev.tower.api.agent.AgentCall;
+import dev.tower.api.agent.AgentEvent;
+import dev.tower.api.detect.MasterDetector;
+import dev.tower.api.detect.MasterUrls;
+import dev.tower.api.model.AgentInfo;
+import dev.tower.api.model.Resources;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A running Tower agent: its HTTP API, its subscription to the master, and the tasks it runs. This is the only class
+ * that knows every part; each part knows only what it is handed here.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final AgentConfig config;
+    private final Resources resources;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService launcher;
+    private final MasterDetector detector;
+    private final TaskSupervisor supervisor;
+    private final StatusUpdates updates;
+    private final MasterConnection connection;
+    private final AgentHttpServer http;
+
+    private Agent(AgentConfig config) throws IOException {
+        this.config = config;
+        Path workDir = config.workDir();
+        Files.createDirectories(workDir.resolve("meta"));
+        this.resources = new ResourceDetector(workDir).resolve(config.resources());
+        this.detector = MasterUrls.detector(config.masters());
+        this.timer = Executors.newScheduledThreadPool(2, daemonThreads("agent-timer"));
+        this.launcher = Executors.newCachedThreadPool(daemonThreads("agent-launch"));
+        try {
+            Sandboxes sandboxes = new Sandboxes(workDir);
+            SandboxGc gc = new SandboxGc(sandboxes, config.sandboxGcDelay(), timer, Clock.systemUTC());
+            List<Containerizer> containerizers = new ArrayList<>();
+            ServiceLoader.load(Containerizer.class).forEach(containerizers::add);
+            containerizers.add(new ProcessContainerizer(timer));
+
+            AgentIdFile idFile = new AgentIdFile(workDir);
+            String initialId = idFile.read().orElse(null);
+            // The supervisor needs the agent id, which the connection learns; the lambda reads it when a task runs.
+            MasterConnection[] conn = new MasterConnection[1];
+            this.supervisor = new TaskSupervisor(sandboxes, gc, Fetcher.withDefaultClient(), containerizers, launcher,
+                    () -> conn[0] == null ? initialId : conn[0].agentId().orElse(null), config.hostname(),
+                    Clock.systemUTC());
+            this.connection = new MasterConnection(detector, MasterConnection.defaultHttpClient(), idFile,
+                    id -> new AgentCall.Subscribe(info(id), supervisor.reports()),
+                    new MasterConnection.Listener() {
+                        @Override
+                        public void subscribed(String agentId) {
+                            updates().resendAll();
+                        }
+
+                        @Override
+                        public void event(AgentEvent event) {
+                            handle(event);
+                        }
+                    }, timer, MasterConnection.Timing.DEFAULT);
+            conn[0] = connection;
+            this.updates = new StatusUpdates(workDir.resolve("meta"), timer, connection, supervisor::settled);
+            supervisor.attach(updates);
+            supervisor.recover(updates.recover());
+            gc.sweep(supervisor::usesSandbox);
+            this.http = AgentHttpServer.start(config.port(), sandboxes, this::state);
+        } catch (IOException | RuntimeException e) {
+            timer.shutdownNow();
+            launcher.shutdownNow();
+            detector.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the HTTP server and the master connection and returns; the agent subscribes in the background and keeps
+     * retrying until a master answers. Throws if the work dir or the port cannot be used.
+     */
+    public static Agent start(AgentConfig config) {
+        Agent agent;
+        try {
+            agent = new Agent(config);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the agent in " + config.workDir() + ": " + e.getMessage(), e);
+        }
+        agent.connection.start();
+        LOG.info("agent listening on port {} (work dir {}, resources {}, masters {})",
+                agent.port(), config.workDir(), agent.resources, config.masters());
+        return agent;
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public Optional<String> agentId() {
+        return connection.agentId();
+    }
+
+    /** Whether the agent currently holds a subscription with a master. */
+    public boolean isSubscribed() {
+        return connection.isSubscribed();
+    }
+
+    public Resources resources() {
+        return resources;
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public AgentStateView state() {
+        return new AgentStateView(agentId().orElse(null), config.hostname(), port(), connection.isSubscribed(),
+                resources, config.attributes(), supervisor.views());
+    }
+
+    /** Kills every task (SIGTERM, then SIGKILL after its grace period) and waits for them to end. */
+    public void shutdownTasks() {
+        supervisor.shutdownAll(SHUTDOWN_TIMEOUT);
+    }
+
+    /**
+     * Stops the master connection and the HTTP server. Running tasks are left running, so that a restarted agent with
+     * the same work dir finds them again.
+     */
+    @Override
+    public void close() {
+        connection.close();
+        http.close();
+        updates.close();
+        timer.shutdownNow();
+        launcher.shutdownNow();
+        detector.close();
+        LOG.info("agent {} stopped", agentId().orElse("(unregistered)"));
+    }
+
+    private StatusUpdates updates() {
+        return updates;
+    }
+
+    private AgentInfo info(String id) {
+        return new AgentInfo(id, config.hostname(), http == null ? config.port() : http.port(), resources,
+                config.attributes());
+    }
+
+    private void handle(AgentEvent event) {
+        if (event instanceof AgentEvent.RunTask run) {
+            supervisor.run(run.frameworkId(), run.framework(), run.task());
+        } else if (event instanceof AgentEvent.KillTask kill) {
+            supervisor.kill(kill.frameworkId(), kill.taskId(), kill.gracePeriodSeconds());
+        } else if (event instanceof AgentEvent.ShutdownFramework shutdown) {
+            LOG.info("shutting down framework {}", shutdown.frameworkId());
+            supervisor.shutdownFramework(shutdown.frameworkId());
+        } else if (event instanceof AgentEvent.Acknowledged ack) {
+            updates.acknowledge(ack.frameworkId(), ack.taskId(), ack.uuid());
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,73 @@
+package dev.tower.agent;
+
+import dev.tower.api.model.Resources;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How an agent is started.
+ *
+ * @param masters {@code host:port[,host:port]}, as accepted by {@link dev.tower.api.detect.MasterUrls}
+ * @param hostname the address the agent advertises to the master (and through it to frameworks)
+ * @param port the HTTP port of {@code /files} and {@code /api/v1/state}; 0 picks a free one
+ * @param resources what the agent offers; null means detect from the machine
+ * @param sandboxGcDelay how long a finished task's sandbox stays browsable after its last update is acknowledged
+ */
+public record AgentConfig(
+        String masters,
+        String hostname,
+        int port,
+        Path workDir,
+        Resources resources,
+        Map<String, String> attributes,
+        Duration sandboxGcDelay) {
+
+    public static final String DEFAULT_HOSTNAME = "127.0.0.1";
+    public static final int DEFAULT_PORT = 5051;
+    public static final Duration DEFAULT_SANDBOX_GC_DELAY = Duration.ofHours(1);
+
+    public AgentConfig {
+        Objects.requireNonNull(masters, "masters");
+        Objects.requireNonNull(workDir, "workDir");
+        hostname = hostname == null || hostname.isBlank() ? DEFAULT_HOSTNAME : hostname;
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be within 0..65535, got " + port);
+        }
+        attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+        sandboxGcDelay = sandboxGcDelay == null ? DEFAULT_SANDBOX_GC_DELAY : sandboxGcDelay;
+        if (sandboxGcDelay.isNegative()) {
+            throw new IllegalArgumentException("sandboxGcDelay must not be negative, got " + sandboxGcDelay);
+        }
+    }
+
+    public static AgentConfig defaults(String masters, Path workDir) {
+        return new AgentConfig(masters, DEFAULT_HOSTNAME, DEFAULT_PORT, workDir, null, Map.of(), DEFAULT_SANDBOX_GC_DELAY);
+    }
+
+    public AgentConfig withHostname(String newHostname) {
+        return new AgentConfig(masters, newHostname, port, workDir, resources, attributes, sandboxGcDelay);
+    }
+
+    public AgentConfig withPort(int newPort) {
+        return new AgentConfig(masters, hostname, newPort, workDir, resources, attributes, sandboxGcDelay);
+    }
+
+    public AgentConfig withResources(Resources newResources) {
+        return new AgentConfig(masters, hostname, port, workDir, newResources, attributes, sandboxGcDelay);
+    }
+
+    public AgentConfig withAttributes(Map<String, String> newAttributes) {
+        return new AgentConfig(masters, hostname, port, workDir, resources, newAttributes, sandboxGcDelay);
+    }
+
+    public AgentConfig withSandboxGcDelay(Duration delay) {
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, delay);
+    }
+
+    public AgentConfig withMasters(String newMasters) {
+        return new AgentConfig(newMasters, hostname, port, workDir, resources, attributes, sandboxGcDelay);
+    }
+}

@@ -1,0 +1,25 @@
+package dev.tower.agent.containerizer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** A launched task. */
+public interface Container {
+
+    /** The id of the task's main process (for the process containerizer, also its process group). */
+    long pid();
+
+    /** When the main process started, to recognise it again after an agent restart (pids are reused). */
+    Optional<Instant> startedAt();
+
+    /** Completes once the task and everything it started are gone. */
+    CompletableFuture<ContainerExit> exit();
+
+    /**
+     * Asks the task to stop (SIGTERM) and forces it (SIGKILL) after {@code gracePeriod}. Calling it again may only
+     * shorten the remaining grace period.
+     */
+    void kill(Duration gracePeriod);
+}

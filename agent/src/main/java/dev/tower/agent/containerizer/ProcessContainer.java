@@ -1,0 +1,81 @@
+package dev.tower.agent.containerizer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/** A task running as a process group led by {@link #pid()}. */
+final class ProcessContainer implements Container {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessContainer.class);
+
+    private final long pgid;
+    private final Optional<Instant> startedAt;
+    private final ScheduledExecutorService timer;
+    private final CompletableFuture<ContainerExit> exit;
+    private ScheduledFuture<?> forceKill;
+    private Instant forceAt;
+
+    ProcessContainer(long pgid, Optional<Instant> startedAt, CompletableFuture<Integer> leaderExit,
+                     ScheduledExecutorService timer) {
+        this.pgid = pgid;
+        this.startedAt = startedAt;
+        this.timer = timer;
+        this.exit = leaderExit.thenApply(code -> {
+            // Children left behind by the main process would otherwise hold the task's ports and files forever.
+            ProcessGroup.signal(pgid, "KILL");
+            cancelForceKill();
+            return new ContainerExit(code);
+        });
+    }
+
+    @Override
+    public long pid() {
+        return pgid;
+    }
+
+    @Override
+    public Optional<Instant> startedAt() {
+        return startedAt;
+    }
+
+    @Override
+    public CompletableFuture<ContainerExit> exit() {
+        return exit;
+    }
+
+    @Override
+    public synchronized void kill(Duration gracePeriod) {
+        if (exit.isDone()) {
+            return;
+        }
+        Instant at = Instant.now().plus(gracePeriod);
+        if (forceAt != null && !at.isBefore(forceAt)) {
+            return;
+        }
+        if (forceAt == null) {
+            ProcessGroup.signal(pgid, "TERM");
+        } else {
+            forceKill.cancel(false);
+        }
+        forceAt = at;
+        forceKill = timer.schedule(() -> {
+            if (!exit.isDone()) {
+                LOG.info("process group {} outlived its {} ms grace period; sending SIGKILL", pgid, gracePeriod.toMillis());
+                ProcessGroup.signal(pgid, "KILL");
+            }
+        }, Math.max(0, gracePeriod.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void cancelForceKill() {
+        if (forceKill != null) {
+            forceKill.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.tower.agent.fetcher;
+
+import dev.tower.api.model.CommandInfo.FetchUri;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/** Brings a task's URIs into its sandbox before launch: {@code http(s)://}, {@code file://} and plain paths. */
+public final class Fetcher {
+    private static final Logger LOG = LoggerFactory.getLogger(Fetcher.class);
+
+    private final HttpClient http;
+
+    public Fetcher(HttpClient http) {
+        this.http = http;
+    }
+
+    public static Fetcher withDefaultClient() {
+        return new Fetcher(HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build());
+    }
+
+    public void fetchAll(List<FetchUri> uris, Path sandbox) throws FetchException, InterruptedException {
+        for (FetchUri uri : uris) {
+            fetch(uri, sandbox);
+        }
+    }
+
+    public Path fetch(FetchUri uri, Path sandbox) throws FetchException, InterruptedException {
+        String value = uri.value();
+        if (value == null || value.isBlank()) {
+            throw new FetchException(String.valueOf(value), "empty URI");
+        }
+        try {
+            Path target = sandbox.resolve(outputName(uri));
+            if (!target.normalize().startsWith(sandbox.normalize())) {
+                throw new FetchException(value, "output file would be outside the sandbox");
+            }
+            String lower = value.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("http://") || lower.startsWith("https://")) {
+                download(value, target);
+            } else {
+                Path source = lower.startsWith("file:") ? Path.of(URI.create(value)) : Path.of(value);
+                Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (Boolean.TRUE.equals(uri.executable())) {
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(target);
+                perms.add(PosixFilePermission.OWNER_EXECUTE);
+                perms.add(PosixFilePermission.GROUP_EXECUTE);
+                perms.add(PosixFilePermission.OTHERS_EXECUTE);
+                Files.setPosixFilePermissions(target, perms);
+            }
+            if (Boolean.TRUE.equals(uri.extract())) {
+                extract(target, sandbox);
+            }
+            LOG.debug("fetched {} into {}", value, target);
+            return target;
+        } catch (NoSuchFileException e) {
+            throw new FetchException(value, "no such file " + e.getFile());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new FetchException(value, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    static String outputName(FetchUri uri) throws FetchException {
+        String name = uri.outputFile();
+        if (name == null || name.isBlank()) {
+            String path = uri.value();
+            int q = path.indexOf('?');
+            path = q >= 0 ? path.substring(0, q) : path;
+            while (path.endsWith("/")) {
+                path = path.substring(0, path.length() - 1);
+            }
+            name = path.substring(path.lastIndexOf('/') + 1);
+        }
+        if (name.isBlank() || name.equals(".") || name.equals("..")) {
+            throw new FetchException(uri.value(), "cannot derive a file name; set outputFile");
+        }
+        return name;
+    }
+
+    private void download(String uri, Path target) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(uri)).GET().build();
+        HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = resp.body()) {
+            if (resp.statusCode() != 200) {
+                throw new IOException("HTTP " + resp.statusCode());
+            }
+            Files.copy(body, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void extract(Path archive, Path into) throws IOException, InterruptedException {
+        String name = archive.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".zip")) {
+            unzip(archive, into);
+        } else if (name.endsWith(".tar.gz") || name.endsWith(".tgz") || name.endsWith(".tar")) {
+            // GNU tar refuses members with absolute or ".." paths unless told otherwise, so it cannot escape `into`.
+            Process tar = new ProcessBuilder("tar", "-xf", archive.toString(), "-C", into.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(tar.getInputStream().readAllBytes()).trim();
+            int code = tar.waitFor();
+            if (code != 0) {
+                throw new IOException("tar exited with status " + code + (out.isEmpty() ? "" : ": " + out));
+            }
+        } else {
+            throw new IOException("cannot extract '" + archive.getFileName() + "': not a .tar, .tar.gz, .tgz or .zip");
+        }
+    }
+
+    private static void unzip(Path archive, Path into) throws IOException {
+        Path base = into.toAbsolutePath().normalize();
+        try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(archive))) {
+            ZipEntry e;
+            while ((e = zip.getNextEntry()) != null) {
+                Path out = base.resolve(e.getName()).normalize();
+                if (!out.startsWith(base)) {
+                    throw new IOException("zip entry '" + e.getName() + "' would be outside the sandbox");
+                }
+                if (e.isDirectory()) {
+                    Files.createDirectories(out);
+                } else {
+                    Files.createDirectories(out.getParent());
+                    Files.copy(zip, out, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}

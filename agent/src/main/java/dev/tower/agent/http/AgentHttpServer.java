@@ -1,0 +1,57 @@
+package dev.tower.agent.http;
+
+import dev.tower.agent.sandbox.Sandboxes;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.jersey.internal.inject.AbstractBinder;
+import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
+import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.server.ServerProperties;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+
+/** The agent's HTTP API on {@code 0.0.0.0:port}: {@code /files}, {@code /health}, {@code /api/v1/state}. */
+public final class AgentHttpServer implements AutoCloseable {
+    private final HttpServer server;
+    private final int port;
+
+    private AgentHttpServer(HttpServer server, int port) {
+        this.server = server;
+        this.port = port;
+    }
+
+    /** Binds and starts; port 0 picks a free port, see {@link #port()}. */
+    public static AgentHttpServer start(int port, Sandboxes sandboxes, AgentStateSource state) {
+        ResourceConfig rc = new ResourceConfig()
+                .register(FilesResource.class)
+                .register(StateResource.class)
+                .register(new AbstractBinder() {
+                    @Override
+                    protected void configure() {
+                        bind(sandboxes).to(Sandboxes.class);
+                        bind(state).to(AgentStateSource.class);
+                    }
+                })
+                .register(JsonErrors.class)
+                .register(IgnoreUpgradeRequests.class)
+                .property(ServerProperties.WADL_FEATURE_DISABLE, true);
+        HttpServer server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://0.0.0.0:" + port + "/"), rc, false);
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on port " + port + ": " + e.getMessage(), e);
+        }
+        int bound = server.getListeners().iterator().next().getPort();
+        return new AgentHttpServer(server, bound);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+    }
+}

@@ -1,0 +1,363 @@
+package dev.tower.agent.task;
+
+import dev.tower.agent.containerizer.Container;
+import dev.tower.agent.containerizer.ContainerExit;
+import dev.tower.agent.containerizer.Containerizer;
+import dev.tower.agent.containerizer.LaunchException;
+import dev.tower.agent.containerizer.LaunchSpec;
+import dev.tower.agent.fetcher.FetchException;
+import dev.tower.agent.fetcher.Fetcher;
+import dev.tower.agent.sandbox.SandboxGc;
+import dev.tower.agent.sandbox.Sandboxes;
+import dev.tower.agent.status.StatusUpdates;
+import dev.tower.agent.status.TaskCheckpoint;
+import dev.tower.agent.status.TaskKey;
+import dev.tower.api.agent.AgentCall.TaskReport;
+import dev.tower.api.model.FrameworkInfo;
+import dev.tower.api.model.TaskInfo;
+import dev.tower.api.model.TaskState;
+import dev.tower.api.model.TaskStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The life of every task on this agent: STARTING, fetch, launch, RUNNING, exactly one terminal state. It turns the
+ * master's RUN_TASK / KILL_TASK / SHUTDOWN_FRAMEWORK into containerizer calls and every state change into a status
+ * update on the task's durable stream.
+ */
+public final class TaskSupervisor {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskSupervisor.class);
+
+    private final Sandboxes sandboxes;
+    private final SandboxGc gc;
+    private final Fetcher fetcher;
+    private final List<Containerizer> containerizers;
+    private final ExecutorService launcher;
+    private final Supplier<String> agentId;
+    private final String hostname;
+    private final Clock clock;
+    private StatusUpdates updates;
+    private final Map<TaskKey, Task> tasks = new LinkedHashMap<>();
+
+    /** Mutable state of one task; guarded by the supervisor's lock. */
+    private static final class Task {
+        final TaskKey key;
+        final FrameworkInfo framework;
+        final TaskInfo info;
+        final Path sandbox;
+        TaskCheckpoint checkpoint;
+        TaskState state;
+        Container container;
+        Duration killGrace;
+        final CompletableFuture<Void> ended = new CompletableFuture<>();
+
+        Task(TaskKey key, FrameworkInfo framework, TaskInfo info, Path sandbox, TaskCheckpoint checkpoint, TaskState state) {
+            this.key = key;
+            this.framework = framework;
+            this.info = info;
+            this.sandbox = sandbox;
+            this.checkpoint = checkpoint;
+            this.state = state;
+        }
+    }
+
+    public TaskSupervisor(Sandboxes sandboxes, SandboxGc gc, Fetcher fetcher, List<Containerizer> containerizers,
+                          ExecutorService launcher, Supplier<String> agentId, String hostname, Clock clock) {
+        this.sandboxes = sandboxes;
+        this.gc = gc;
+        this.fetcher = fetcher;
+        this.containerizers = List.copyOf(containerizers);
+        this.launcher = launcher;
+        this.agentId = agentId;
+        this.hostname = hostname;
+        this.clock = clock;
+    }
+
+    /** Set once at wiring time: the status stream and the supervisor refer to each other. */
+    public synchronized void attach(StatusUpdates statusUpdates) {
+        this.updates = statusUpdates;
+    }
+
+    /** RUN_TASK. A task id already known here is a duplicate delivery and is ignored. */
+    public void run(String frameworkId, FrameworkInfo framework, TaskInfo info) {
+        TaskKey key = new TaskKey(frameworkId, info.taskId());
+        Task task;
+        synchronized (this) {
+            if (tasks.containsKey(key)) {
+                LOG.info("{} is already known here (state {}); ignoring the duplicate RUN_TASK", key, tasks.get(key).state);
+                return;
+            }
+            Path sandbox;
+            try {
+                sandbox = sandboxes.create(frameworkId, info.taskId());
+            } catch (IOException | IllegalArgumentException e) {
+                sandbox = null;
+                LOG.warn("cannot create the sandbox of {}: {}", key, e.toString());
+            }
+            TaskCheckpoint cp = new TaskCheckpoint(frameworkId, framework, info,
+                    sandbox == null ? null : sandbox.toString(), null, null);
+            task = new Task(key, framework, info, sandbox, cp, TaskState.STAGING);
+            tasks.put(key, task);
+            updates.track(key, cp);
+            if (sandbox == null) {
+                transition(task, TaskState.FAILED, "cannot create sandbox", null, null);
+                return;
+            }
+            transition(task, TaskState.STARTING, null, null, null);
+        }
+        launcher.execute(() -> launch(task));
+    }
+
+    /** KILL_TASK. An unknown task is answered with DROPPED so the master can settle it. */
+    public void kill(String frameworkId, String taskId, Double gracePeriodSeconds) {
+        TaskKey key = new TaskKey(frameworkId, taskId);
+        Container container;
+        Duration grace;
+        synchronized (this) {
+            Task task = tasks.get(key);
+            if (task == null) {
+                LOG.info("asked to kill unknown {}; answering DROPPED", key);
+                TaskCheckpoint cp = new TaskCheckpoint(frameworkId, null, null, null, null, null);
+                Task unknown = new Task(key, null, null, null, cp, TaskState.STAGING);
+                tasks.put(key, unknown);
+                updates.track(key, cp);
+                transition(unknown, TaskState.DROPPED, "unknown task", null, null);
+                return;
+            }
+            if (task.state.isTerminal()) {
+                LOG.debug("{} is already {}; nothing to kill", key, task.state);
+                return;
+            }
+            grace = seconds(gracePeriodSeconds != null ? gracePeriodSeconds : task.info.gracePeriodSeconds());
+            if (task.killGrace == null) {
+                LOG.info("killing {} (grace period {} ms)", key, grace.toMillis());
+            }
+            task.killGrace = task.killGrace == null || grace.compareTo(task.killGrace) < 0 ? grace : task.killGrace;
+            container = task.container;
+        }
+        // Without a container the task is still being fetched or launched; launch() sees killGrace and stops it.
+        if (container != null) {
+            container.kill(grace);
+        }
+    }
+
+    /** SHUTDOWN_FRAMEWORK: every task of the framework is killed with its own grace period. */
+    public void shutdownFramework(String frameworkId) {
+        for (TaskKey key : keys()) {
+            if (key.frameworkId().equals(frameworkId)) {
+                kill(key.frameworkId(), key.taskId(), null);
+            }
+        }
+    }
+
+    /** Kills every task and waits (at most {@code timeout}) for them to end. For {@code tower up} clean-up. */
+    public void shutdownAll(Duration timeout) {
+        List<CompletableFuture<Void>> ends = new ArrayList<>();
+        for (TaskKey key : keys()) {
+            kill(key.frameworkId(), key.taskId(), null);
+            synchronized (this) {
+                Task t = tasks.get(key);
+                if (t != null && t.info != null) {
+                    ends.add(t.ended);
+                }
+            }
+        }
+        try {
+            CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("some tasks were still running {} ms after being killed", timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.warn("waiting for tasks to end failed: {}", e.getCause().toString());
+        }
+    }
+
+    /** Called by the status stream when a task's terminal update is acknowledged: the task is forgotten. */
+    public void settled(TaskKey key) {
+        Task task;
+        synchronized (this) {
+            task = tasks.remove(key);
+        }
+        if (task != null && task.sandbox != null) {
+            gc.schedule(task.sandbox);
+        }
+    }
+
+    /**
+     * Restores the tasks found in the checkpoints. A process that is still alive is watched again; one that is gone
+     * without a terminal update is reported FAILED, since its exit status is lost.
+     */
+    public void recover(List<StatusUpdates.Recovered> recovered) {
+        for (StatusUpdates.Recovered r : recovered) {
+            TaskCheckpoint cp = r.checkpoint();
+            Task task = new Task(r.key(), cp.framework(), cp.task(), cp.sandbox() == null ? null : Path.of(cp.sandbox()),
+                    cp, r.latestState().orElse(TaskState.STAGING));
+            synchronized (this) {
+                tasks.put(r.key(), task);
+            }
+            if (r.terminal() || cp.task() == null) {
+                task.ended.complete(null);
+                continue;
+            }
+            Optional<Container> alive = cp.pid() == null ? Optional.empty() : containerizers.stream()
+                    .map(c -> c.recover(cp.task(), cp.pid(), cp.startedAt() == null ? null : Instant.parse(cp.startedAt())))
+                    .flatMap(Optional::stream)
+                    .findFirst();
+            if (alive.isPresent()) {
+                LOG.info("{} is still running as pid {} after the agent restart; watching it again", r.key(), cp.pid());
+                synchronized (this) {
+                    task.container = alive.get();
+                }
+                alive.get().exit().thenAccept(exit -> exited(task, exit));
+            } else {
+                synchronized (this) {
+                    transition(task, TaskState.FAILED, "agent restarted; task lost", null, null);
+                }
+            }
+        }
+    }
+
+    /** What SUBSCRIBE reports: every task not yet terminal-and-acknowledged. */
+    public synchronized List<TaskReport> reports() {
+        List<TaskReport> out = new ArrayList<>();
+        for (Task t : tasks.values()) {
+            if (t.info != null) {
+                out.add(new TaskReport(t.key.frameworkId(), t.info, t.state, t.framework));
+            }
+        }
+        return out;
+    }
+
+    public synchronized List<TaskView> views() {
+        List<TaskView> out = new ArrayList<>();
+        for (Task t : tasks.values()) {
+            out.add(new TaskView(t.key.frameworkId(), t.key.taskId(), t.info == null ? null : t.info.name(), t.state,
+                    t.sandbox == null ? null : t.sandbox.toString(), t.container == null ? null : t.container.pid()));
+        }
+        return out;
+    }
+
+    public synchronized Optional<TaskState> state(String frameworkId, String taskId) {
+        Task t = tasks.get(new TaskKey(frameworkId, taskId));
+        return t == null ? Optional.empty() : Optional.of(t.state);
+    }
+
+    /** Whether a sandbox belongs to a task still known here (so it must not be collected). */
+    public synchronized boolean usesSandbox(Path dir) {
+        return tasks.values().stream().anyMatch(t -> dir.equals(t.sandbox));
+    }
+
+    private synchronized List<TaskKey> keys() {
+        return new ArrayList<>(tasks.keySet());
+    }
+
+    private void launch(Task task) {
+        try {
+            fetcher.fetchAll(task.info.command() == null ? List.of() : task.info.command().uris(), task.sandbox);
+        } catch (FetchException e) {
+            synchronized (this) {
+                transition(task, killedOr(task, TaskState.FAILED), killedOr(task, e.getMessage()), null, null);
+            }
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        Optional<Containerizer> containerizer = containerizers.stream().filter(c -> c.canLaunch(task.info)).findFirst();
+        synchronized (this) {
+            if (task.killGrace != null) {
+                transition(task, TaskState.KILLED, "killed", "killed before it started", null);
+                return;
+            }
+            if (containerizer.isEmpty()) {
+                transition(task, TaskState.FAILED, "no containerizer can run this task (it has no command)", null, null);
+                return;
+            }
+        }
+        Container container;
+        try {
+            container = containerizer.get().launch(new LaunchSpec(task.key.frameworkId(), agentId.get(), hostname,
+                    task.info, task.sandbox));
+        } catch (LaunchException e) {
+            synchronized (this) {
+                transition(task, TaskState.FAILED, "launch failed: " + e.getMessage(), null, null);
+            }
+            return;
+        }
+        Duration killNow;
+        synchronized (this) {
+            task.container = container;
+            task.checkpoint = task.checkpoint.withProcess(container.pid(),
+                    container.startedAt().map(Instant::toString).orElse(null));
+            updates.checkpoint(task.key, task.checkpoint);
+            transition(task, TaskState.RUNNING, null, "pid " + container.pid(), null);
+            killNow = task.killGrace;
+        }
+        if (killNow != null) {
+            container.kill(killNow);
+        }
+        // Registered after RUNNING is queued, so a process that exits at once still reports RUNNING first.
+        container.exit().thenAccept(exit -> exited(task, exit));
+    }
+
+    private synchronized void exited(Task task, ContainerExit exit) {
+        Integer code = exit.exitCode();
+        if (task.killGrace != null) {
+            transition(task, TaskState.KILLED, "killed", code == null ? null : "exited with status " + code, code);
+        } else if (code == null) {
+            transition(task, TaskState.FAILED, "exit status unknown: the task ended while the agent was restarted",
+                    null, null);
+        } else if (code == 0) {
+            transition(task, TaskState.FINISHED, null, "exited with status 0", 0);
+        } else {
+            transition(task, TaskState.FAILED, "exited with status " + code, null, code);
+        }
+    }
+
+    private static TaskState killedOr(Task task, TaskState otherwise) {
+        return task.killGrace != null ? TaskState.KILLED : otherwise;
+    }
+
+    private static String killedOr(Task task, String otherwise) {
+        return task.killGrace != null ? "killed" : otherwise;
+    }
+
+    /** Must hold the lock. Terminal states are final: a task gets exactly one. */
+    private void transition(Task task, TaskState state, String reason, String message, Integer exitCode) {
+        if (task.state.isTerminal()) {
+            return;
+        }
+        task.state = state;
+        TaskStatus status = new TaskStatus(task.key.taskId(), task.key.frameworkId(), agentId.get(), state, reason,
+                message, exitCode, UUID.randomUUID().toString(), TaskStatus.Source.AGENT, clock.millis() / 1000.0);
+        LOG.info("{} is {}{}{}", task.key, state, reason == null ? "" : ": " + reason,
+                message == null ? "" : " (" + message + ")");
+        updates.enqueue(task.key, status);
+        if (state.isTerminal()) {
+            task.ended.complete(null);
+        }
+    }
+
+    private static Duration seconds(double s) {
+        return Duration.ofMillis(Math.max(0, Math.round(s * 1000)));
+    }
+}
