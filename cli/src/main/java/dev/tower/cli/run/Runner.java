@@ -156,7 +156,7 @@ public final class Runner {
         tailing.computeIfAbsent(taskId, id -> tails.submit(() -> {
             URI agent = agentAddress(master, running.agentId());
             if (agent == null) {
-                return;
+                return null;
             }
             String prefix = instances == 1 ? "" : "[" + taskId + "] ";
             TaskOutput out = new TaskOutput(http, agent, running.frameworkId(), taskId, prefix);

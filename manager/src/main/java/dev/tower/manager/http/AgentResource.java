@@ -27,10 +27,11 @@ public final class AgentResource {
     @POST
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    public void subscribe(String body, @Context SseEventSink sink, @Context Sse sse) {
+    public void subscribe(String body, @HeaderParam(CallGateway.STREAM_HEADER) String streamId,
+                          @Context SseEventSink sink, @Context Sse sse) {
         AgentCall call = Json.read(body, AgentCall.class);
         if (!(call instanceof AgentCall.Subscribe subscribe)) {
-            gateway.callAndThrowReply(new Command.FromAgent(null, call));
+            gateway.callAndThrowReply(new Command.FromAgent(streamId, call));
             return;
         }
         gateway.openStream(Streams.Kind.AGENT, sink, sse, id -> new Command.SubscribeAgent(id, subscribe));

@@ -30,11 +30,12 @@ public final class SchedulerResource {
     @POST
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    public void subscribe(String body, @Context SseEventSink sink, @Context Sse sse) {
+    public void subscribe(String body, @HeaderParam(CallGateway.STREAM_HEADER) String streamId,
+                          @Context SseEventSink sink, @Context Sse sse) {
         SchedulerCall call = Json.read(body, SchedulerCall.class);
         if (!(call instanceof SchedulerCall.Subscribe subscribe)) {
             // Some clients ask for an event stream on every call; answer them as a plain call.
-            gateway.callAndThrowReply(streamIdLess(call));
+            gateway.callAndThrowReply(new Command.FromFramework(streamId, call));
             return;
         }
         gateway.openStream(Streams.Kind.FRAMEWORK, sink, sse, id -> new Command.SubscribeFramework(id, subscribe));
@@ -51,9 +52,5 @@ public final class SchedulerResource {
             return;
         }
         gateway.call(new Command.FromFramework(streamId, call), response);
-    }
-
-    private static Command streamIdLess(SchedulerCall call) {
-        return new Command.FromFramework(null, call);
     }
 }
