@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 UpCommand.class, DemoCommand.class, MasterCommand.class, AgentCommand.class, RunCommand.class,
                 PsCommand.class, AgentsCommand.class, FrameworksCommand.class, KillCommand.class,
-                WhyNotCommand.class, WeightsCommand.class, CommandLine.HelpCommand.class})
+                WhyNotCommand.class, WeightsCommand.class, dev.tower.cli.bench.BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class TowerCli {
 
     public static void main(String[] args) {

@@ -1,0 +1,193 @@
+package dev.tower.cli.bench;
+
+import dev.tower.api.client.Scheduler;
+import dev.tower.api.client.SchedulerClient;
+import dev.tower.api.client.SchedulerDriver;
+import dev.tower.api.model.CommandInfo;
+import dev.tower.api.model.Filters;
+import dev.tower.api.model.FrameworkInfo;
+import dev.tower.api.model.Offer;
+import dev.tower.api.model.Resources;
+import dev.tower.api.model.TaskInfo;
+import dev.tower.api.model.TaskState;
+import dev.tower.api.model.TaskStatus;
+import dev.tower.cli.MasterOption;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code tower bench}: end-to-end figures of a running cluster over HTTP — tasks/s with a framework that launches
+ * trivial tasks as fast as offers allow, and submit→RUNNING latency on an idle cluster — each printed with a
+ * ratio against this machine's raw process-spawn rate and latency measured in the same run.
+ */
+@Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
+        description = "Measure end-to-end task throughput and launch latency of a running cluster.")
+public final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    MasterOption master;
+
+    @Option(names = "--tasks", defaultValue = "3000", description = "Tasks for the throughput run (default: ${DEFAULT-VALUE}).")
+    int tasks;
+
+    @Option(names = "--samples", defaultValue = "200", description = "Tasks for the latency run (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    private static final Resources TINY = Resources.cpusMem(0.01, 1);
+    private static final CommandInfo TRUE = CommandInfo.argv(List.of("true"));
+
+    @Override
+    public Integer call() throws Exception {
+        double[] spawn = spawnBaseline(200);
+        double spawnRate = 1000.0 / mean(spawn);
+        System.out.printf("baseline: raw fork+exec+wait of `true` here: %.0f/s sequential, p50 %.2f ms, p99 %.2f ms%n",
+                spawnRate, pct(spawn, 50), pct(spawn, 99));
+
+        double rate = throughput();
+        System.out.printf("throughput: %d tasks in %.0f tasks/s end to end (target >= 1000/s: %s); "
+                + "ratio to raw sequential spawn %.2f%n", tasks, rate, rate >= 1000 ? "met" : "MISSED", rate / spawnRate);
+
+        double[] lat = latency();
+        System.out.printf("latency submit->RUNNING over %d tasks: p50 %.1f ms, p99 %.1f ms, max %.1f ms "
+                        + "(target p99 <= 100 ms: %s); ratio of p99 to raw spawn p99 %.1f%n",
+                samples, pct(lat, 50), pct(lat, 99), lat[lat.length - 1], pct(lat, 99) <= 100 ? "met" : "MISSED",
+                pct(lat, 99) / pct(spawn, 99));
+        return 0;
+    }
+
+    private static double[] spawnBaseline(int n) throws Exception {
+        double[] ms = new double[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            new ProcessBuilder("setsid", "true").start().waitFor();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms;
+    }
+
+    private double throughput() throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger finished = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(1);
+        long[] start = new long[1];
+        Scheduler s = new Scheduler() {
+            @Override
+            public void offers(SchedulerDriver d, List<Offer> offers) {
+                for (Offer o : offers) {
+                    List<TaskInfo> launch = new ArrayList<>();
+                    Resources left = o.resources();
+                    while (next.get() < tasks && left.contains(TINY) && launch.size() < 200) {
+                        String id = "t" + next.getAndIncrement();
+                        launch.add(new TaskInfo(id, id, null, TINY, TRUE, 0.0, Map.of()));
+                        left = left.minus(TINY);
+                    }
+                    if (start[0] == 0 && !launch.isEmpty()) {
+                        start[0] = System.nanoTime();
+                    }
+                    if (launch.isEmpty()) {
+                        d.decline(List.of(o.id()), Filters.refuse(60));
+                    } else {
+                        d.launch(List.of(o.id()), launch, Filters.refuse(0));
+                    }
+                }
+            }
+
+            @Override
+            public void update(SchedulerDriver d, TaskStatus st) {
+                if (st.state().isTerminal() && st.uuid() != null && finished.incrementAndGet() == tasks) {
+                    done.countDown();
+                }
+            }
+        };
+        try (SchedulerClient c = client("bench-throughput", s)) {
+            c.start();
+            if (!done.await(10, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("only " + finished.get() + " of " + tasks + " tasks finished in 10 min");
+            }
+            double secs = (System.nanoTime() - start[0]) / 1e9;
+            c.teardown().get(10, TimeUnit.SECONDS);
+            return tasks / secs;
+        }
+    }
+
+    private double[] latency() throws Exception {
+        double[] ms = new double[samples];
+        Map<String, Long> sent = new ConcurrentHashMap<>();
+        AtomicInteger launched = new AtomicInteger();
+        AtomicInteger running = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(1);
+        boolean[] inFlight = new boolean[1];
+        Scheduler s = new Scheduler() {
+            @Override
+            public void offers(SchedulerDriver d, List<Offer> offers) {
+                for (Offer o : offers) {
+                    if (inFlight[0] || launched.get() >= samples || !o.resources().contains(TINY)) {
+                        d.decline(List.of(o.id()), Filters.refuse(0.05));
+                        continue;
+                    }
+                    inFlight[0] = true;
+                    String id = "l" + launched.getAndIncrement();
+                    sent.put(id, System.nanoTime());
+                    d.launch(List.of(o.id()), List.of(new TaskInfo(id, id, null, TINY, TRUE, 0.0, Map.of())),
+                            Filters.refuse(0.05));
+                }
+            }
+
+            @Override
+            public void update(SchedulerDriver d, TaskStatus st) {
+                Long t0 = sent.get(st.taskId());
+                if (st.state() == TaskState.RUNNING && t0 != null && st.uuid() != null) {
+                    int i = running.getAndIncrement();
+                    if (i < samples) {
+                        ms[i] = (System.nanoTime() - t0) / 1e6;
+                    }
+                }
+                if (st.state().isTerminal() && st.uuid() != null) {
+                    inFlight[0] = false;
+                    if (running.get() >= samples) {
+                        done.countDown();
+                    }
+                }
+            }
+        };
+        try (SchedulerClient c = client("bench-latency", s)) {
+            c.start();
+            if (!done.await(5, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("latency run incomplete: " + running.get() + " of " + samples);
+            }
+            c.teardown().get(10, TimeUnit.SECONDS);
+        }
+        Arrays.sort(ms);
+        return ms;
+    }
+
+    private SchedulerClient client(String name, Scheduler s) {
+        FrameworkInfo info = new FrameworkInfo(null, name, "bench", null, null, null, 0.0, List.of());
+        return SchedulerClient.builder(master.url(), info, s).requestTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    private static double mean(double[] v) {
+        double sum = 0;
+        for (double d : v) {
+            sum += d;
+        }
+        return sum / v.length;
+    }
+
+    private static double pct(double[] sorted, double p) {
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+}
