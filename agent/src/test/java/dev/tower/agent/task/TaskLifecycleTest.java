@@ -161,6 +161,30 @@ class TaskLifecycleTest {
     }
 
     @Test
+    void taskWhoseProcessIsGoneAfterARestartIsReportedFailed() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        TaskInfo task = TaskInfo.of("t10", Resources.EMPTY, CommandInfo.shell("sleep 1000"));
+        dev.tower.agent.status.TaskKey key = new dev.tower.agent.status.TaskKey("fw1", "t10");
+        // What an agent that died while the task ran leaves behind: a checkpoint, RUNNING unacknowledged.
+        h.updates.track(key, new dev.tower.agent.status.TaskCheckpoint("fw1", FW, task,
+                h.sandboxes.create("fw1", "t10").toString(), gone.pid(), null));
+        h.updates.close();
+        h.updates.enqueue(key, new TaskStatus("t10", "fw1", "agent-1", TaskState.RUNNING, null, null, null,
+                "u-running", TaskStatus.Source.AGENT, 1.0));
+        h.close();
+
+        h = new SupervisorHarness(workDir);
+        h.supervisor.recover(h.updates.recover());
+        h.updates.resendAll();
+
+        await().until(() -> h.ended("t10"));
+        assertThat(h.of("t10")).extracting(TaskStatus::state).containsExactly(TaskState.RUNNING, TaskState.FAILED);
+        assertThat(h.of("t10").get(0).uuid()).isEqualTo("u-running");
+        assertThat(h.last("t10").reason()).isEqualTo("agent restarted; task lost");
+    }
+
+    @Test
     void acknowledgedTerminalTaskIsForgotten() {
         runToEnd(TaskInfo.of("t9", Resources.EMPTY, CommandInfo.shell("true")));
         await().until(() -> h.supervisor.views().isEmpty());
