@@ -35,6 +35,7 @@ final class CoreHarness {
     /** Streams the master ended (CloseStream) since the last {@link #drainClosedByMaster}. */
     private final List<Stream> closedByMaster = new ArrayList<>();
     private int connections;
+    private final List<AgentPeer> agents = new ArrayList<>();
     long commands;
 
     /** One master→peer stream: an ordered queue of events the peer has not read yet. */
@@ -125,10 +126,31 @@ final class CoreHarness {
         return handle(new Command.Tick());
     }
 
-    /** Moves the clock and runs a Tick. */
+    /**
+     * Moves the clock by {@code d} and runs a Tick. Connected agents heartbeat on the way, every heartbeat
+     * interval, as real agents do (else they would all time out after agentPingTimeout).
+     */
     Outcome advance(Duration d) {
-        clock.advance(d);
+        long left = d.toMillis();
+        long step = core.config().heartbeatInterval().toMillis();
+        while (left > step) {
+            clock.advanceMillis(step);
+            left -= step;
+            heartbeats();
+            tick();
+        }
+        clock.advanceMillis(left);
+        heartbeats();
         return tick();
+    }
+
+    private void heartbeats() {
+        for (AgentPeer a : agents) {
+            Stream s = a.conn == null ? null : streams.get(a.conn);
+            if (s != null && !s.ended()) {
+                a.heartbeat();
+            }
+        }
     }
 
     WhyNotView.Entry whyNot(String frameworkId, String agentId) {
@@ -138,6 +160,7 @@ final class CoreHarness {
 
     AgentPeer agent(String hostname, double cpus, double mem) {
         AgentPeer a = new AgentPeer(this, Fixtures.agentInfo(hostname, cpus, mem));
+        agents.add(a);
         a.subscribe(List.of());
         return a;
     }
