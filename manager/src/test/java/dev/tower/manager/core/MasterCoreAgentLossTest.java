@@ -89,6 +89,20 @@ class MasterCoreAgentLossTest {
     }
 
     @Test
+    void anAgentBackAfterItWasRemovedIsToldToKillTheTasksAlreadyReportedLost() {
+        AgentEvent.RunTask run = running("t1");
+        agent.disconnect();
+        h.advance(seconds(31)); // removed: t1 LOST, not yet acknowledged by the framework
+        assertThat(states("t1")).containsExactly(TaskState.RUNNING, TaskState.UNREACHABLE, TaskState.LOST);
+
+        agent.subscribe(List.of(new AgentCall.TaskReport(fw.id, run.task(), TaskState.RUNNING, null)));
+
+        assertThat(agent.received(AgentEvent.KillTask.class)).extracting(AgentEvent.KillTask::taskId)
+                .containsExactly("t1");
+        assertThat(states("t1")).containsExactly(TaskState.RUNNING, TaskState.UNREACHABLE, TaskState.LOST);
+    }
+
+    @Test
     void anAgentBackWithoutATaskItRanMakesThatTaskLost() {
         running("t1");
         agent.disconnect();
