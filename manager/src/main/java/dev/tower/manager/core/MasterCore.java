@@ -275,6 +275,10 @@ public final class MasterCore {
             AgentCall.TaskReport r = e.getValue();
             TaskRecord known = tasks.get(e.getKey());
             if (known != null) {
+                if (known.terminalSent && !r.state().isTerminal()) {
+                    // Given up already (LOST when the agent was removed): it must not go on running uncharged.
+                    toAgent(a, new AgentEvent.KillTask(r.frameworkId(), r.task().taskId(), null));
+                }
                 continue;
             }
             FrameworkRecord f = frameworks.get(r.frameworkId());
