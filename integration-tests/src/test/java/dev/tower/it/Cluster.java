@@ -276,5 +276,14 @@ public final class Cluster implements AutoCloseable {
         processes.clear();
         orphans.clear();
         LIVE.remove(this);
+        deleteQuietly(workDir);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("could not delete " + dir + ": " + e);
+        }
     }
 }
