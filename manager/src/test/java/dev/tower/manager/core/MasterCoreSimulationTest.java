@@ -64,6 +64,11 @@ class MasterCoreSimulationTest {
         Simulation sim = new Simulation(seed);
         try {
             sim.run(steps);
+            if (System.getProperty("sim.debug") != null) {
+                System.out.println("accepts " + sim.accepts + " rejected " + sim.acceptsRejected + " avg inflight "
+                        + sim.inflightSum / steps + " clock s " + (sim.h.clock.millis() - new ManualClock().millis()) / 1000
+                        + " frameworks " + sim.frameworks.size() + " agents " + sim.agents.size());
+            }
             sim.quiesceAndCheck();
         } catch (Throwable t) {
             AssertionError e = new AssertionError((t instanceof Simulation.SimulationFailure ? "" : "seed " + seed

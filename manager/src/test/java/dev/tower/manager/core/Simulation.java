@@ -30,7 +30,7 @@ import java.util.Random;
  */
 final class Simulation {
     static final MasterConfig CONFIG = MasterConfig.defaults()
-            .withOfferTimeout(Duration.ofSeconds(30))
+            .withOfferTimeout(Duration.ofSeconds(60))
             .withAgentUnreachableTimeout(Duration.ofSeconds(60))
             .withWeights(Map.of("batch", 1.0, "service", 3.0));
     private static final String[] ROLES = {"batch", "service", "*"};
@@ -59,6 +59,10 @@ final class Simulation {
     long duplicated;
     long cuts;
     long tasksAccepted;
+    long accepts;
+    long acceptsRejected;
+    long inflightSum;
+    long offersMade;
 
     Simulation(long seed) {
         this.seed = seed;
@@ -76,15 +80,20 @@ final class Simulation {
         for (step = 1; step <= steps; step++) {
             step();
             checkInvariants();
+            inflightSum += inflight.size();
         }
     }
 
     private void step() {
         int r = rnd.nextInt(1000);
         if (r < 300) {
-            deliverOneCall();
+            for (int k = rnd.nextInt(4); k >= 0; k--) {
+                deliverOneCall();
+            }
         } else if (r < 560) {
-            deliverEvents(rnd.nextInt(6) + 1);
+            for (int k = rnd.nextInt(3); k >= 0; k--) {
+                deliverEvents(rnd.nextInt(6) + 1);
+            }
         } else if (r < 680) {
             advance(rnd.nextInt(3000) + 1);
         } else if (r < 800) {
@@ -94,27 +103,27 @@ final class Simulation {
         } else if (r < 870) {
             frameworkKillsATask();
         } else if (r < 880) {
-            SimFramework f = any(frameworks);
+            SimFramework f = anyFramework();
             if (f != null && f.connected()) {
                 f.send(new SchedulerCall.Reconcile(f.id, List.of()));
             }
         } else if (r < 895) {
-            SimFramework f = any(frameworks);
+            SimFramework f = anyFramework();
             if (f != null && f.connected()) {
-                f.send(rnd.nextBoolean() ? new SchedulerCall.Suppress(f.id) : new SchedulerCall.Revive(f.id));
+                f.send(rnd.nextInt(3) == 0 ? new SchedulerCall.Suppress(f.id) : new SchedulerCall.Revive(f.id));
             }
         } else if (r < 915) {
             cutAStream();
         } else if (r < 960) {
             reconnectOne();
         } else if (r < 966) {
-            SimFramework f = any(frameworks);
+            SimFramework f = anyFramework();
             if (f != null && f.connected() && !f.tearingDown) {
                 f.subscribe(); // a new scheduler instance takes over while the old stream is still open
             }
-        } else if (r < 969) {
-            SimFramework f = any(frameworks);
-            if (f != null && f.connected() && !f.tearingDown) {
+        } else if (r < 968) {
+            SimFramework f = anyFramework();
+            if (f != null && f.connected() && !f.tearingDown && rnd.nextBoolean()) {
                 f.tearingDown = true;
                 f.send(new SchedulerCall.Teardown(f.id));
             }
@@ -185,6 +194,12 @@ final class Simulation {
                         tasksAccepted++;
                     }
                 }
+            }
+            if (ff.call() instanceof SchedulerCall.Accept) {
+                if (reply.isError()) {
+                    acceptsRejected++;
+                }
+                accepts++;
             }
             if (reply.isError() && !reply.error().startsWith("Tower-Stream-Id")
                     && !reply.error().startsWith("offerIds: unknown offer")) {
@@ -264,7 +279,7 @@ final class Simulation {
     }
 
     private void frameworkActsOnAnOffer() {
-        SimFramework f = any(frameworks);
+        SimFramework f = anyFramework();
         if (f == null || f.offers.isEmpty() || !f.connected()) {
             return;
         }
@@ -311,7 +326,7 @@ final class Simulation {
     }
 
     private void frameworkKillsATask() {
-        SimFramework f = any(frameworks);
+        SimFramework f = anyFramework();
         if (f == null || !f.connected()) {
             return;
         }
@@ -342,6 +357,17 @@ final class Simulation {
         if (!due.isEmpty()) {
             due.get(rnd.nextInt(due.size())).run();
         }
+    }
+
+    /** A random framework that has not been removed. */
+    private SimFramework anyFramework() {
+        List<SimFramework> live = new ArrayList<>(frameworks.size());
+        for (SimFramework f : frameworks) {
+            if (!f.gone) {
+                live.add(f);
+            }
+        }
+        return any(live);
     }
 
     private <T> T any(List<T> list) {
