@@ -49,11 +49,6 @@ public final class Agent implements AutoCloseable {
     private final Resources resources;
     private final ScheduledExecutorService timer;
     private final ExecutorService launcher;
-    /**
-     * Task commands from the master (run, kill, shutdown) in arrival order, off the connection thread: a burst of
-     * RUN_TASKs (each checkpointed to disk) must not hold up the ACKNOWLEDGED events queued behind it.
-     */
-    private final ExecutorService intake;
     private final MasterDetector detector;
     private final TaskSupervisor supervisor;
     private final StatusUpdates updates;
@@ -68,7 +63,6 @@ public final class Agent implements AutoCloseable {
         this.detector = MasterUrls.detector(config.masters());
         this.timer = Executors.newScheduledThreadPool(2, daemonThreads("agent-timer"));
         this.launcher = Executors.newCachedThreadPool(daemonThreads("agent-launch"));
-        this.intake = Executors.newSingleThreadExecutor(daemonThreads("agent-intake"));
         try {
             Sandboxes sandboxes = new Sandboxes(workDir);
             SandboxGc gc = new SandboxGc(sandboxes, config.sandboxGcDelay(), timer, Clock.systemUTC());
@@ -104,7 +98,6 @@ public final class Agent implements AutoCloseable {
             this.http = AgentHttpServer.start(config.port(), sandboxes, this::state);
         } catch (IOException | RuntimeException e) {
             timer.shutdownNow();
-            intake.shutdownNow();
             launcher.shutdownNow();
             detector.close();
             throw e;
@@ -169,7 +162,6 @@ public final class Agent implements AutoCloseable {
         http.close();
         updates.close();
         timer.shutdownNow();
-        intake.shutdownNow();
         launcher.shutdownNow();
         detector.close();
         LOG.info("agent {} stopped", agentId().orElse("(unregistered)"));
@@ -186,28 +178,14 @@ public final class Agent implements AutoCloseable {
 
     private void handle(AgentEvent event) {
         if (event instanceof AgentEvent.RunTask run) {
-            intake(() -> supervisor.run(run.frameworkId(), run.framework(), run.task()));
+            supervisor.run(run.frameworkId(), run.framework(), run.task());
         } else if (event instanceof AgentEvent.KillTask kill) {
-            intake(() -> supervisor.kill(kill.frameworkId(), kill.taskId(), kill.gracePeriodSeconds()));
+            supervisor.kill(kill.frameworkId(), kill.taskId(), kill.gracePeriodSeconds());
         } else if (event instanceof AgentEvent.ShutdownFramework shutdown) {
             LOG.info("shutting down framework {}", shutdown.frameworkId());
-            intake(() -> supervisor.shutdownFramework(shutdown.frameworkId()));
+            supervisor.shutdownFramework(shutdown.frameworkId());
         } else if (event instanceof AgentEvent.Acknowledged ack) {
             updates.acknowledge(ack.frameworkId(), ack.taskId(), ack.uuid());
-        }
-    }
-
-    private void intake(Runnable command) {
-        try {
-            intake.execute(() -> {
-                try {
-                    command.run();
-                } catch (RuntimeException e) {
-                    LOG.error("failed to handle a task command from the master", e);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            LOG.debug("agent closing; dropped a task command");
         }
     }
 
