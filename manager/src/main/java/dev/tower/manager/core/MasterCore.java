@@ -197,6 +197,8 @@ public final class MasterCore {
         }
 
         AgentRecord a = info.id() == null ? null : agents.get(info.id());
+        // A connected agent already has a ping timer running (it re-arms itself); never start a second one.
+        boolean pingTimerRunning = a != null && a.connected();
         if (a == null) {
             String id = info.id() != null ? info.id() : ids.next("agent");
             a = new AgentRecord(info.withId(id), now);
@@ -240,7 +242,9 @@ public final class MasterCore {
         a.lastSeen = now;
         agentByConnection.put(connectionId, a.id());
         allocator.setAgentActive(a.id(), true);
-        schedule(now + config.agentPingTimeout().toMillis(), Timer.Kind.AGENT_PING, a.id());
+        if (!pingTimerRunning) {
+            schedule(now + config.agentPingTimeout().toMillis(), Timer.Kind.AGENT_PING, a.id());
+        }
         toAgent(a, new AgentEvent.Subscribed(a.id(), connectionId, config.heartbeatInterval().toMillis() / 1000.0));
         reconcileAgentTasks(a, call.tasks());
         freed.add(a.id());
