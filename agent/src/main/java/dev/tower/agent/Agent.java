@@ -44,10 +44,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+    /** Spawning is CPU-bound in the kernel: two per core measured fastest on a 2-core machine. */
+    private static final int LAUNCH_THREADS = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
 
     private final AgentConfig config;
     private final Resources resources;
     private final ScheduledExecutorService timer;
+    private final ExecutorService fetchers;
     private final ExecutorService launcher;
     private final MasterDetector detector;
     private final TaskSupervisor supervisor;
@@ -62,7 +65,8 @@ public final class Agent implements AutoCloseable {
         this.resources = new ResourceDetector(workDir).resolve(config.resources());
         this.detector = MasterUrls.detector(config.masters());
         this.timer = Executors.newScheduledThreadPool(2, daemonThreads("agent-timer"));
-        this.launcher = Executors.newCachedThreadPool(daemonThreads("agent-launch"));
+        this.fetchers = Executors.newCachedThreadPool(daemonThreads("agent-fetch"));
+        this.launcher = Executors.newFixedThreadPool(LAUNCH_THREADS, daemonThreads("agent-launch"));
         try {
             Sandboxes sandboxes = new Sandboxes(workDir);
             SandboxGc gc = new SandboxGc(sandboxes, config.sandboxGcDelay(), timer, Clock.systemUTC());
@@ -74,7 +78,7 @@ public final class Agent implements AutoCloseable {
             String initialId = idFile.read().orElse(null);
             // The supervisor needs the agent id, which the connection learns; the lambda reads it when a task runs.
             MasterConnection[] conn = new MasterConnection[1];
-            this.supervisor = new TaskSupervisor(sandboxes, gc, Fetcher.withDefaultClient(), containerizers, launcher,
+            this.supervisor = new TaskSupervisor(sandboxes, gc, Fetcher.withDefaultClient(), containerizers, fetchers, launcher,
                     () -> conn[0] == null ? initialId : conn[0].agentId().orElse(null), config.hostname(),
                     Clock.systemUTC());
             this.connection = new MasterConnection(detector, MasterConnection.defaultHttpClient(), idFile,
@@ -91,13 +95,15 @@ public final class Agent implements AutoCloseable {
                         }
                     }, timer, MasterConnection.Timing.DEFAULT);
             conn[0] = connection;
-            this.updates = new StatusUpdates(workDir.resolve("meta"), timer, connection, supervisor::settled);
+            this.updates = new StatusUpdates(workDir.resolve("meta"), timer, connection, supervisor::settled,
+                    config.statusRetry(), StatusUpdates.MAX_BACKOFF);
             supervisor.attach(updates);
             supervisor.recover(updates.recover());
             gc.sweep(supervisor::usesSandbox);
             this.http = AgentHttpServer.start(config.port(), sandboxes, this::state);
         } catch (IOException | RuntimeException e) {
             timer.shutdownNow();
+            fetchers.shutdownNow();
             launcher.shutdownNow();
             detector.close();
             throw e;
@@ -162,6 +168,7 @@ public final class Agent implements AutoCloseable {
         http.close();
         updates.close();
         timer.shutdownNow();
+        fetchers.shutdownNow();
         launcher.shutdownNow();
         detector.close();
         LOG.info("agent {} stopped", agentId().orElse("(unregistered)"));

@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param port the HTTP port of {@code /files} and {@code /api/v1/state}; 0 picks a free one
  * @param resources what the agent offers; null means detect from the machine
  * @param sandboxGcDelay how long a finished task's sandbox stays browsable after its last update is acknowledged
+ * @param statusRetry first wait before an unacknowledged status update is sent again (doubling up to 60 s)
  */
 public record AgentConfig(
         String masters,
@@ -23,11 +24,13 @@ public record AgentConfig(
         Path workDir,
         Resources resources,
         Map<String, String> attributes,
-        Duration sandboxGcDelay) {
+        Duration sandboxGcDelay,
+        Duration statusRetry) {
 
     public static final String DEFAULT_HOSTNAME = "127.0.0.1";
     public static final int DEFAULT_PORT = 5051;
     public static final Duration DEFAULT_SANDBOX_GC_DELAY = Duration.ofHours(1);
+    public static final Duration DEFAULT_STATUS_RETRY = Duration.ofSeconds(5);
 
     public AgentConfig {
         Objects.requireNonNull(masters, "masters");
@@ -41,33 +44,42 @@ public record AgentConfig(
         if (sandboxGcDelay.isNegative()) {
             throw new IllegalArgumentException("sandboxGcDelay must not be negative, got " + sandboxGcDelay);
         }
+        statusRetry = statusRetry == null ? DEFAULT_STATUS_RETRY : statusRetry;
+        if (statusRetry.isNegative() || statusRetry.isZero()) {
+            throw new IllegalArgumentException("statusRetry must be positive, got " + statusRetry);
+        }
     }
 
     public static AgentConfig defaults(String masters, Path workDir) {
-        return new AgentConfig(masters, DEFAULT_HOSTNAME, DEFAULT_PORT, workDir, null, Map.of(), DEFAULT_SANDBOX_GC_DELAY);
+        return new AgentConfig(masters, DEFAULT_HOSTNAME, DEFAULT_PORT, workDir, null, Map.of(), DEFAULT_SANDBOX_GC_DELAY,
+                DEFAULT_STATUS_RETRY);
     }
 
     public AgentConfig withHostname(String newHostname) {
-        return new AgentConfig(masters, newHostname, port, workDir, resources, attributes, sandboxGcDelay);
+        return new AgentConfig(masters, newHostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry);
     }
 
     public AgentConfig withPort(int newPort) {
-        return new AgentConfig(masters, hostname, newPort, workDir, resources, attributes, sandboxGcDelay);
+        return new AgentConfig(masters, hostname, newPort, workDir, resources, attributes, sandboxGcDelay, statusRetry);
     }
 
     public AgentConfig withResources(Resources newResources) {
-        return new AgentConfig(masters, hostname, port, workDir, newResources, attributes, sandboxGcDelay);
+        return new AgentConfig(masters, hostname, port, workDir, newResources, attributes, sandboxGcDelay, statusRetry);
     }
 
     public AgentConfig withAttributes(Map<String, String> newAttributes) {
-        return new AgentConfig(masters, hostname, port, workDir, resources, newAttributes, sandboxGcDelay);
+        return new AgentConfig(masters, hostname, port, workDir, resources, newAttributes, sandboxGcDelay, statusRetry);
     }
 
     public AgentConfig withSandboxGcDelay(Duration delay) {
-        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, delay);
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, delay, statusRetry);
     }
 
     public AgentConfig withMasters(String newMasters) {
-        return new AgentConfig(newMasters, hostname, port, workDir, resources, attributes, sandboxGcDelay);
+        return new AgentConfig(newMasters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry);
+    }
+
+    public AgentConfig withStatusRetry(Duration retry) {
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, retry);
     }
 }

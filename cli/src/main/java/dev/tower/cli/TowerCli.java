@@ -16,6 +16,11 @@ import picocli.CommandLine.Command;
 public final class TowerCli {
 
     public static void main(String[] args) {
+        // An agent launches a process per task. vfork+exec is about 1.4x faster than the JDK's default
+        // posix_spawn through its helper binary, which makes process launch the agent's bottleneck otherwise.
+        if (System.getProperty("jdk.lang.Process.launchMechanism") == null) {
+            System.setProperty("jdk.lang.Process.launchMechanism", "VFORK");
+        }
         System.exit(run(args));
     }
 

@@ -29,7 +29,7 @@ final class ProcessContainer implements Container {
         this.timer = timer;
         this.exit = leaderExit.thenApply(code -> {
             // Children left behind by the main process would otherwise hold the task's ports and files forever.
-            ProcessGroup.signal(pgid, "KILL");
+            ProcessGroup.signal(pgid, ProcessGroup.Signal.KILL);
             cancelForceKill();
             return new ContainerExit(code);
         });
@@ -60,7 +60,7 @@ final class ProcessContainer implements Container {
             return;
         }
         if (forceAt == null) {
-            ProcessGroup.signal(pgid, "TERM");
+            ProcessGroup.signal(pgid, ProcessGroup.Signal.TERM);
         } else {
             forceKill.cancel(false);
         }
@@ -68,7 +68,7 @@ final class ProcessContainer implements Container {
         forceKill = timer.schedule(() -> {
             if (!exit.isDone()) {
                 LOG.info("process group {} outlived its {} ms grace period; sending SIGKILL", pgid, gracePeriod.toMillis());
-                ProcessGroup.signal(pgid, "KILL");
+                ProcessGroup.signal(pgid, ProcessGroup.Signal.KILL);
             }
         }, Math.max(0, gracePeriod.toMillis()), TimeUnit.MILLISECONDS);
     }

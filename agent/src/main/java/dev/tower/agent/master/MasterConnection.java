@@ -3,6 +3,7 @@ package dev.tower.agent.master;
 import dev.tower.agent.status.StatusUpdates;
 import dev.tower.api.agent.AgentCall;
 import dev.tower.api.agent.AgentEvent;
+import dev.tower.api.client.CallSender;
 import dev.tower.api.codec.BadInputException;
 import dev.tower.api.codec.Json;
 import dev.tower.api.detect.MasterDetector;
@@ -64,6 +65,7 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
 
     private final MasterDetector detector;
     private final HttpClient http;
+    private final CallSender calls;
     private final AgentIdFile idFile;
     private final Function<String, AgentCall.Subscribe> subscribeCall;
     private final Listener listener;
@@ -84,6 +86,7 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
                             ScheduledExecutorService timer, Timing timing) {
         this.detector = detector;
         this.http = http;
+        this.calls = new CallSender(http, CallSender.DEFAULT_CONNECTIONS, "agent-master-calls");
         this.idFile = idFile;
         this.subscribeCall = subscribeCall;
         this.listener = listener;
@@ -126,6 +129,7 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
     @Override
     public void close() {
         closed.countDown();
+        calls.close();
         Thread t;
         synchronized (this) {
             t = loop;
@@ -336,7 +340,7 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
                 .header(STREAM_ID_HEADER, s.streamId)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(call)))
                 .build();
-        http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((resp, err) -> {
+        calls.send(req).whenComplete((resp, err) -> {
             if (err != null) {
                 LOG.debug("{} call to {} failed: {}", Json.typeName(call), s.endpoint, err.toString());
             } else if (resp.statusCode() != 202) {

@@ -33,8 +33,13 @@ import java.util.function.Consumer;
 public final class StatusUpdates {
     private static final Logger LOG = LoggerFactory.getLogger(StatusUpdates.class);
 
-    public static final Duration INITIAL_BACKOFF = Duration.ofMillis(500);
-    public static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    /**
+     * A resend only helps when the master lost an update it had accepted; a (re-)subscription resends everything at
+     * once anyway. Short intervals instead flood a busy master with duplicates that it must relay and the framework
+     * must acknowledge, which is how a burst of launches used to bring throughput down to a crawl.
+     */
+    public static final Duration INITIAL_BACKOFF = Duration.ofSeconds(5);
+    public static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
     /** Sends one update to the master; false when there is no connection to send it on. */
     public interface Sender {

@@ -13,6 +13,7 @@ import dev.tower.agent.status.StatusUpdates;
 import dev.tower.agent.status.TaskCheckpoint;
 import dev.tower.agent.status.TaskKey;
 import dev.tower.api.agent.AgentCall.TaskReport;
+import dev.tower.api.model.CommandInfo;
 import dev.tower.api.model.FrameworkInfo;
 import dev.tower.api.model.TaskInfo;
 import dev.tower.api.model.TaskState;
@@ -50,6 +51,7 @@ public final class TaskSupervisor {
     private final SandboxGc gc;
     private final Fetcher fetcher;
     private final List<Containerizer> containerizers;
+    private final ExecutorService fetchers;
     private final ExecutorService launcher;
     private final Supplier<String> agentId;
     private final String hostname;
@@ -80,11 +82,13 @@ public final class TaskSupervisor {
     }
 
     public TaskSupervisor(Sandboxes sandboxes, SandboxGc gc, Fetcher fetcher, List<Containerizer> containerizers,
-                          ExecutorService launcher, Supplier<String> agentId, String hostname, Clock clock) {
+                          ExecutorService fetchers, ExecutorService launcher, Supplier<String> agentId, String hostname,
+                          Clock clock) {
         this.sandboxes = sandboxes;
         this.gc = gc;
         this.fetcher = fetcher;
         this.containerizers = List.copyOf(containerizers);
+        this.fetchers = fetchers;
         this.launcher = launcher;
         this.agentId = agentId;
         this.hostname = hostname;
@@ -123,7 +127,11 @@ public final class TaskSupervisor {
             }
             transition(task, TaskState.STARTING, null, null, null);
         }
-        launcher.execute(() -> launch(task));
+        if (uris(task).isEmpty()) {
+            launcher.execute(() -> launch(task));
+        } else {
+            fetchers.execute(() -> fetch(task));
+        }
     }
 
     /** KILL_TASK. An unknown task is answered with DROPPED so the master can settle it. */
@@ -270,9 +278,18 @@ public final class TaskSupervisor {
         return new ArrayList<>(tasks.keySet());
     }
 
-    private void launch(Task task) {
+    private static List<CommandInfo.FetchUri> uris(Task task) {
+        return task.info.command() == null ? List.of() : task.info.command().uris();
+    }
+
+    /**
+     * Downloads run on their own threads, as many as there are tasks fetching, so a slow download never holds up
+     * launches; launches share a few threads, as spawning more processes at once than there are cores only slows
+     * every one of them.
+     */
+    private void fetch(Task task) {
         try {
-            fetcher.fetchAll(task.info.command() == null ? List.of() : task.info.command().uris(), task.sandbox);
+            fetcher.fetchAll(uris(task), task.sandbox);
         } catch (FetchException e) {
             synchronized (this) {
                 transition(task, killedOr(task, TaskState.FAILED), killedOr(task, e.getMessage()), null, null);
@@ -282,6 +299,10 @@ public final class TaskSupervisor {
             Thread.currentThread().interrupt();
             return;
         }
+        launcher.execute(() -> launch(task));
+    }
+
+    private void launch(Task task) {
         Optional<Containerizer> containerizer = containerizers.stream().filter(c -> c.canLaunch(task.info)).findFirst();
         synchronized (this) {
             if (task.killGrace != null) {

@@ -52,7 +52,7 @@ class AgentProtocolTest {
 
     private Agent start(String masters) {
         Agent agent = Agent.start(AgentConfig.defaults(masters, workDir).withPort(0).withResources(SMALL)
-                .withAttributes(Map.of("rack", "r1")));
+                .withAttributes(Map.of("rack", "r1")).withStatusRetry(Duration.ofMillis(300)));
         agents.add(agent);
         return agent;
     }

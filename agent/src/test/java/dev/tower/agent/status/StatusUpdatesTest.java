@@ -46,7 +46,7 @@ class StatusUpdatesTest {
             }
             sent.add(s);
             return true;
-        }, settled::add);
+        }, settled::add, Duration.ofMillis(300), Duration.ofSeconds(2));
     }
 
     private static TaskStatus status(TaskState state) {

@@ -30,7 +30,7 @@ final class SupervisorHarness implements AutoCloseable {
     SupervisorHarness(Path workDir) {
         sandboxes = new Sandboxes(workDir);
         supervisor = new TaskSupervisor(sandboxes, new SandboxGc(sandboxes, Duration.ofHours(1), timer, Clock.systemUTC()),
-                Fetcher.withDefaultClient(), List.of(new ProcessContainerizer(timer)), launcher, () -> "agent-1",
+                Fetcher.withDefaultClient(), List.of(new ProcessContainerizer(timer)), launcher, launcher, () -> "agent-1",
                 "127.0.0.1", Clock.systemUTC());
         updates = new StatusUpdates(workDir.resolve("meta"), timer, status -> {
             sent.add(status);

@@ -54,6 +54,7 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
     private final MasterDetector detector;
     private final boolean ownsDetector;
     private final HttpClient http;
+    private final CallSender sender;
     private final LeadingMaster masters;
     private final FrameworkInfo framework;
     private final Scheduler scheduler;
@@ -85,6 +86,8 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         this.http = b.http != null ? b.http : LeadingMaster.defaultHttpClient(b.connectTimeout);
         this.masters = new LeadingMaster(detector, http);
         this.framework = b.framework;
+        this.sender = new CallSender(http, CallSender.DEFAULT_CONNECTIONS,
+                "tower-scheduler-calls-" + (framework.name() == null ? "framework" : framework.name()));
         this.scheduler = b.scheduler;
         this.missedHeartbeats = b.missedHeartbeats;
         this.autoAcknowledge = b.autoAcknowledge;
@@ -260,7 +263,7 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(call)))
                 .build();
         CompletableFuture<Void> result = new CompletableFuture<>();
-        http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
+        sender.send(request).whenComplete((response, error) -> {
             if (error != null) {
                 result.completeExceptionally(error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error);
@@ -475,6 +478,7 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
             subscriptionChanged.notifyAll();
         }
         watchdog.shutdownNow();
+        sender.close();
         try {
             callbacks.execute(() -> terminated.complete(null));
         } catch (RejectedExecutionException alreadyStopped) {

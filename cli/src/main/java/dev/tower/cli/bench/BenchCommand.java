@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -43,6 +45,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--samples", defaultValue = "200", description = "Tasks for the latency run (default: ${DEFAULT-VALUE}).")
     int samples;
+
+    @Option(names = "--in-flight", defaultValue = "400", description = "Most tasks launched and not yet finished "
+            + "at any time, as a real framework paces itself; more only queues work in the agents (default: ${DEFAULT-VALUE}).")
+    int inFlight;
 
     private static final Resources TINY = Resources.cpusMem(0.01, 1);
     private static final CommandInfo TRUE = CommandInfo.argv(List.of("true"));
@@ -88,7 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
                 for (Offer o : offers) {
                     List<TaskInfo> launch = new ArrayList<>();
                     Resources left = o.resources();
-                    while (next.get() < tasks && left.contains(TINY) && launch.size() < 200) {
+                    while (next.get() < tasks && left.contains(TINY) && next.get() - finished.get() < inFlight) {
                         String id = "t" + next.getAndIncrement();
                         launch.add(new TaskInfo(id, id, null, TINY, TRUE, 0.0, Map.of()));
                         left = left.minus(TINY);
@@ -97,7 +103,7 @@ public final class BenchCommand implements Callable<Integer> {
                         start[0] = System.nanoTime();
                     }
                     if (launch.isEmpty()) {
-                        d.decline(List.of(o.id()), Filters.refuse(60));
+                        d.decline(List.of(o.id()), Filters.refuse(next.get() < tasks ? 0.05 : 60));
                     } else {
                         d.launch(List.of(o.id()), launch, Filters.refuse(0));
                     }
@@ -111,6 +117,17 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         };
+        ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bench-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        int[] last = new int[1];
+        progress.scheduleAtFixedRate(() -> {
+            int now = finished.get();
+            System.err.printf("  %d of %d tasks finished (%.0f/s over the last 5 s)%n", now, tasks, (now - last[0]) / 5.0);
+            last[0] = now;
+        }, 5, 5, TimeUnit.SECONDS);
         try (SchedulerClient c = client("bench-throughput", s)) {
             c.start();
             if (!done.await(10, TimeUnit.MINUTES)) {
@@ -119,6 +136,8 @@ public final class BenchCommand implements Callable<Integer> {
             double secs = (System.nanoTime() - start[0]) / 1e9;
             c.teardown().get(10, TimeUnit.SECONDS);
             return tasks / secs;
+        } finally {
+            progress.shutdownNow();
         }
     }
 
