@@ -9,13 +9,16 @@ import dev.tower.manager.http.CallGateway;
 import dev.tower.manager.http.ErrorMapper;
 import dev.tower.manager.http.OperatorResource;
 import dev.tower.manager.http.SchedulerResource;
+import dev.tower.manager.http.StreamCallHandler;
 import dev.tower.manager.http.Streams;
 import dev.tower.manager.registry.InMemoryRegistry;
 import dev.tower.manager.registry.Registry;
 import dev.tower.manager.runtime.CoreLoop;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainer;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
+import org.glassfish.jersey.server.ContainerFactory;
 import org.glassfish.jersey.server.ResourceConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +61,9 @@ public final class Master implements AutoCloseable {
                 .register(ErrorMapper.class);
         rc.property("jersey.config.server.wadl.disableWadl", true);
         URI uri = URI.create("http://" + options.bindHost() + ":" + options.port() + "/");
-        this.server = GrizzlyHttpServerFactory.createHttpServer(uri, rc, false);
+        GrizzlyHttpContainer jersey = ContainerFactory.createContainer(GrizzlyHttpContainer.class, rc);
+        this.server = GrizzlyHttpServerFactory.createHttpServer(uri, false);
+        server.getServerConfiguration().addHttpHandler(new StreamCallHandler(loop, jersey), "/");
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tower-heartbeats");
             t.setDaemon(true);

@@ -8,14 +8,12 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.container.AsyncResponse;
-import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
-/** {@code POST /api/v1/agent}: SUBSCRIBE opens the agent's stream; UPDATE and HEARTBEAT are answered 202 or 400. */
+/** {@code POST /api/v1/agent}: SUBSCRIBE opens the agent's stream; UPDATE and HEARTBEAT are answered by {@link StreamCallHandler}. */
 @Path("/api/v1/agent")
 public final class AgentResource {
     private final CallGateway gateway;
@@ -35,18 +33,5 @@ public final class AgentResource {
             return;
         }
         gateway.openStream(Streams.Kind.AGENT, sink, sse, id -> new Command.SubscribeAgent(id, subscribe));
-    }
-
-    @POST
-    @Consumes(MediaType.WILDCARD)
-    @Produces({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-    public void call(String body, @HeaderParam(CallGateway.STREAM_HEADER) String streamId,
-                     @Suspended AsyncResponse response) {
-        AgentCall call = Json.read(body, AgentCall.class);
-        if (call instanceof AgentCall.Subscribe) {
-            response.resume(Replies.error(400, "Accept: SUBSCRIBE opens an event stream; send Accept: text/event-stream"));
-            return;
-        }
-        gateway.call(new Command.FromAgent(streamId, call), response);
     }
 }

@@ -8,8 +8,6 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.container.AsyncResponse;
-import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.Sse;
@@ -17,7 +15,7 @@ import jakarta.ws.rs.sse.SseEventSink;
 
 /**
  * {@code POST /api/v1/scheduler}: SUBSCRIBE (with {@code Accept: text/event-stream}) opens the framework's event
- * stream; every other call is answered 202 or 400.
+ * stream. Every other call is answered (202 or 400) by {@link StreamCallHandler} before it reaches JAX-RS.
  */
 @Path("/api/v1/scheduler")
 public final class SchedulerResource {
@@ -39,18 +37,5 @@ public final class SchedulerResource {
             return;
         }
         gateway.openStream(Streams.Kind.FRAMEWORK, sink, sse, id -> new Command.SubscribeFramework(id, subscribe));
-    }
-
-    @POST
-    @Consumes(MediaType.WILDCARD)
-    @Produces({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-    public void call(String body, @HeaderParam(CallGateway.STREAM_HEADER) String streamId,
-                     @Suspended AsyncResponse response) {
-        SchedulerCall call = Json.read(body, SchedulerCall.class);
-        if (call instanceof SchedulerCall.Subscribe) {
-            response.resume(Replies.error(400, "Accept: SUBSCRIBE opens an event stream; send Accept: text/event-stream"));
-            return;
-        }
-        gateway.call(new Command.FromFramework(streamId, call), response);
     }
 }

@@ -1,0 +1,127 @@
+package dev.tower.manager.http;
+
+import dev.tower.api.agent.AgentCall;
+import dev.tower.api.codec.BadInputException;
+import dev.tower.api.codec.Json;
+import dev.tower.api.scheduler.SchedulerCall;
+import dev.tower.manager.core.Command;
+import dev.tower.manager.core.Reply;
+import dev.tower.manager.runtime.CoreLoop;
+import org.glassfish.grizzly.http.Method;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The hot path of the API: the calls of {@code POST /api/v1/scheduler} and {@code /api/v1/agent} that do not open
+ * a stream — status updates, acknowledgements, launches, heartbeats. There are several per task, so they are answered
+ * straight from Grizzly: a JAX-RS dispatch cost about six times as much CPU and was a quarter of the master's load
+ * under a stream of short tasks. Everything else (opening streams, queries, operator calls) goes to the Jersey
+ * application.
+ */
+public final class StreamCallHandler extends HttpHandler {
+    private static final Logger log = LoggerFactory.getLogger(StreamCallHandler.class);
+    static final String SCHEDULER_PATH = "/api/v1/scheduler";
+    static final String AGENT_PATH = "/api/v1/agent";
+    private static final long REPLY_TIMEOUT_SECONDS = 30;
+
+    private final CoreLoop core;
+    private final GrizzlyHttpContainer jersey;
+
+    public StreamCallHandler(CoreLoop core, GrizzlyHttpContainer jersey) {
+        this.core = core;
+        this.jersey = jersey;
+    }
+
+    @Override
+    public void start() {
+        jersey.start();
+    }
+
+    @Override
+    public void destroy() {
+        jersey.destroy();
+    }
+
+    @Override
+    public void service(Request request, Response response) throws Exception {
+        String streamId = request.getHeader(CallGateway.STREAM_HEADER);
+        String path = request.getRequestURI();
+        boolean scheduler = SCHEDULER_PATH.equals(path);
+        if (request.getMethod() != Method.POST || !(scheduler || AGENT_PATH.equals(path)) || acceptsOnlyEvents(request)) {
+            jersey.service(request, response);
+            return;
+        }
+        Command command;
+        try {
+            String body = new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            command = scheduler ? schedulerCommand(streamId, Json.read(body, SchedulerCall.class))
+                    : agentCommand(streamId, Json.read(body, AgentCall.class));
+        } catch (BadInputException e) {
+            write(response, 400, Json.write(Map.of("error", e.getMessage())));
+            return;
+        } catch (IOException e) {
+            write(response, 400, Json.write(Map.of("error", "cannot read the request body: " + e.getMessage())));
+            return;
+        }
+        response.suspend(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS, null);
+        core.submit(command).whenComplete((reply, error) -> {
+            try {
+                if (error != null) {
+                    write(response, 503, Json.write(Map.of("error", "master busy: " + error)));
+                } else if (reply.isError()) {
+                    write(response, reply.status(), Json.write(Map.of("error", reply.error())));
+                } else if (reply.status() == 202) {
+                    write(response, 202, null);
+                } else {
+                    write(response, reply.status(), Json.write(reply.body()));
+                }
+            } catch (IOException | RuntimeException e) {
+                log.debug("cannot answer a call on stream {}: {}", streamId, e.toString());
+            } finally {
+                response.resume();
+            }
+        });
+    }
+
+    /** A SUBSCRIBE asks for an event stream; such requests belong to the Jersey resources. */
+    private static boolean acceptsOnlyEvents(Request request) {
+        String accept = request.getHeader("Accept");
+        return accept != null && accept.contains("text/event-stream") && !accept.contains("json")
+                && !accept.contains("*/*");
+    }
+
+    private static Command schedulerCommand(String streamId, SchedulerCall call) {
+        if (call instanceof SchedulerCall.Subscribe) {
+            throw new BadInputException("Accept: SUBSCRIBE opens an event stream; send Accept: text/event-stream");
+        }
+        return new Command.FromFramework(streamId, call);
+    }
+
+    private static Command agentCommand(String streamId, AgentCall call) {
+        if (call instanceof AgentCall.Subscribe) {
+            throw new BadInputException("Accept: SUBSCRIBE opens an event stream; send Accept: text/event-stream");
+        }
+        return new Command.FromAgent(streamId, call);
+    }
+
+    private static void write(Response response, int status, String json) throws IOException {
+        response.setStatus(status);
+        if (json == null) {
+            response.setContentLength(0);
+            return;
+        }
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        response.setContentType("application/json");
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+}
