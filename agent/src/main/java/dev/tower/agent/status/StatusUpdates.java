@@ -1,6 +1,7 @@
 package dev.tower.agent.status;
 
 import dev.tower.agent.sandbox.DirNames;
+import dev.tower.agent.sandbox.SandboxGc;
 import dev.tower.api.model.TaskState;
 import dev.tower.api.model.TaskStatus;
 import org.slf4j.Logger;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -50,6 +52,9 @@ public final class StatusUpdates {
     public record Recovered(TaskKey key, TaskCheckpoint checkpoint, Optional<TaskState> latestState,
                             boolean terminal, List<TaskStatus> unacknowledged) {
     }
+
+    /** Under the meta root: checkpoints of settled tasks waiting to be deleted. */
+    private static final String RETIRED_DIR = "retired";
 
     private final Path metaRoot;
     private final ScheduledExecutorService timer;
@@ -97,7 +102,7 @@ public final class StatusUpdates {
         }
         TaskMeta meta = TaskMeta.of(metaRoot, key);
         try {
-            meta.writeTask(checkpoint);
+            meta.writeTask(checkpoint, false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot checkpoint " + key, e);
         }
@@ -111,7 +116,7 @@ public final class StatusUpdates {
             return;
         }
         try {
-            s.meta.writeTask(checkpoint);
+            s.meta.writeTask(checkpoint, true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot checkpoint " + key, e);
         }
@@ -199,6 +204,8 @@ public final class StatusUpdates {
      * Tasks whose terminal update was acknowledged just before a crash are forgotten now.
      */
     public synchronized List<Recovered> recover() throws IOException {
+        // Checkpoints of settled tasks whose deletion a crash interrupted.
+        deleteQuietly(metaRoot.resolve(RETIRED_DIR));
         List<Recovered> out = new ArrayList<>();
         Path frameworks = metaRoot.resolve("frameworks");
         if (!Files.isDirectory(frameworks)) {
@@ -281,9 +288,20 @@ public final class StatusUpdates {
     private void forget(Stream s) {
         streams.remove(s.key);
         try {
-            s.meta.delete();
+            Path retired = s.meta.retire(metaRoot.resolve(RETIRED_DIR));
+            timer.execute(() -> deleteQuietly(retired));
         } catch (IOException e) {
             LOG.warn("cannot remove checkpoint of {}: {}", s.key, e.toString());
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            SandboxGc.deleteTree(dir);
+        } catch (NoSuchFileException e) {
+            // Deleted by someone else meanwhile (a previous run's leftovers are swept at start-up).
+        } catch (IOException e) {
+            LOG.warn("cannot remove retired checkpoint {}: {}", dir, e.toString());
         }
     }
 }

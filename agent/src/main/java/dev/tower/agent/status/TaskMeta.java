@@ -21,8 +21,13 @@ import java.util.List;
 
 /**
  * A task's checkpoint directory, {@code meta/frameworks/<fw>/tasks/<task>/}: {@code task.json} (replaced atomically)
- * and {@code updates.log}, an append-only JSON-lines journal of updates and acknowledgements. Every write is fsync'd
- * before it is relied upon, so a crash loses at most a record that was never sent.
+ * and {@code updates.log}, an append-only JSON-lines journal of updates and acknowledgements.
+ *
+ * <p>Only what a crash could not rebuild is fsync'd: the checkpoint that records a launched process, and terminal
+ * updates (they carry the exit code). Losing anything else is harmless — a task checkpointed before it was launched
+ * never ran; a lost STARTING or RUNNING is superseded by the state found on recovery; a lost acknowledgement only makes
+ * the agent resend an update that the master acknowledges again as a duplicate — and skipping those fsyncs keeps the
+ * agent's event thread from waiting on the disk several times per task.
  */
 final class TaskMeta {
     private static final Logger LOG = LoggerFactory.getLogger(TaskMeta.class);
@@ -48,27 +53,45 @@ final class TaskMeta {
         return dir;
     }
 
-    void writeTask(TaskCheckpoint checkpoint) throws IOException {
+    void writeTask(TaskCheckpoint checkpoint, boolean durable) throws IOException {
         Files.createDirectories(dir);
         Path tmp = dir.resolve(TASK_FILE + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap(Json.writeBytes(checkpoint)));
-            ch.force(true);
+            ByteBuffer buf = ByteBuffer.wrap(Json.writeBytes(checkpoint));
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            if (durable) {
+                ch.force(true);
+            }
         }
         Files.move(tmp, dir.resolve(TASK_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDir();
+        if (durable) {
+            syncDir();
+        }
     }
 
     void appendUpdate(TaskStatus status) throws IOException {
-        append(new Journal(status, null));
+        append(new Journal(status, null), status.state().isTerminal());
     }
 
     void appendAck(String uuid) throws IOException {
-        append(new Journal(null, uuid));
+        append(new Journal(null, uuid), false);
     }
 
-    private void append(Journal record) throws IOException {
+    /**
+     * Takes the directory out of the way at once (a rename) so the same task id can be checkpointed again right
+     * away; the returned directory is deleted later, off the caller's thread.
+     */
+    Path retire(Path retiredRoot) throws IOException {
+        Files.createDirectories(retiredRoot);
+        Path tomb = Files.createTempDirectory(retiredRoot, "task-");
+        Files.move(dir, tomb.resolve("meta"), StandardCopyOption.ATOMIC_MOVE);
+        return tomb;
+    }
+
+    private void append(Journal record, boolean durable) throws IOException {
         byte[] line = (Json.write(record) + "\n").getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(dir.resolve(LOG_FILE), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
@@ -76,7 +99,9 @@ final class TaskMeta {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            ch.force(true);
+            if (durable) {
+                ch.force(true);
+            }
         }
     }
 
