@@ -7,6 +7,7 @@ import dev.tower.manager.events.EventBus;
 import dev.tower.manager.http.AgentResource;
 import dev.tower.manager.http.CallGateway;
 import dev.tower.manager.http.ErrorMapper;
+import dev.tower.manager.http.IgnoreUpgradeRequests;
 import dev.tower.manager.http.OperatorResource;
 import dev.tower.manager.http.SchedulerResource;
 import dev.tower.manager.http.Streams;
@@ -59,6 +60,7 @@ public final class Master implements AutoCloseable {
         rc.property("jersey.config.server.wadl.disableWadl", true);
         URI uri = URI.create("http://" + options.bindHost() + ":" + options.port() + "/");
         this.server = GrizzlyHttpServerFactory.createHttpServer(uri, rc, false);
+        server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tower-heartbeats");
             t.setDaemon(true);
