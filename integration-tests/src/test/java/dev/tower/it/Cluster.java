@@ -41,10 +41,7 @@ public final class Cluster implements AutoCloseable {
     private final List<TowerProcess> processes = new CopyOnWriteArrayList<>();
     /** Task processes of agents killed during a test: orphaned, so no longer descendants of anything we hold. */
     private final List<ProcessHandle> orphans = new CopyOnWriteArrayList<>();
-    /**
-     * HTTP/1.1 like the SchedulerClient: with the JDK default (HTTP/2, so an h2c upgrade offer on every request) the
-     * master cannot read a POST body: the request hangs for 30 s and ends in a 500 (see the report).
-     */
+    /** HTTP/1.1 like the SchedulerClient; DefaultHttpClientTest covers the JDK default (HTTP/2, offering h2c). */
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private TowerProcess master;

@@ -2,7 +2,6 @@ package dev.tower.it;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -18,9 +17,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code Upgrade: h2c}) must be answered like any other.
  */
 @ExtendWith(LogsOnFailure.class)
-@Disabled("master bug: Grizzly treats the body of an h2c-upgrade POST as upgraded-protocol data, so the master never "
-        + "reads it; the request hangs 30 s, then 500 'internal error: IOException'. The agent works around the "
-        + "same Grizzly behaviour (IgnoreUpgradeRequests) for its GETs only.")
 class DefaultHttpClientTest {
     private static Cluster cluster;
 

@@ -7,6 +7,7 @@ import dev.tower.manager.events.EventBus;
 import dev.tower.manager.http.AgentResource;
 import dev.tower.manager.http.CallGateway;
 import dev.tower.manager.http.ErrorMapper;
+import dev.tower.manager.http.IgnoreUpgradeRequests;
 import dev.tower.manager.http.OperatorResource;
 import dev.tower.manager.http.SchedulerResource;
 import dev.tower.manager.http.StreamCallHandler;
@@ -64,6 +65,7 @@ public final class Master implements AutoCloseable {
         GrizzlyHttpContainer jersey = ContainerFactory.createContainer(GrizzlyHttpContainer.class, rc);
         this.server = GrizzlyHttpServerFactory.createHttpServer(uri, false);
         server.getServerConfiguration().addHttpHandler(new StreamCallHandler(loop, jersey), "/");
+        server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tower-heartbeats");
             t.setDaemon(true);

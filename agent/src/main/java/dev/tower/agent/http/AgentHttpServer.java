@@ -34,9 +34,9 @@ public final class AgentHttpServer implements AutoCloseable {
                     }
                 })
                 .register(JsonErrors.class)
-                .register(IgnoreUpgradeRequests.class)
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true);
         HttpServer server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://0.0.0.0:" + port + "/"), rc, false);
+        server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
         try {
             server.start();
         } catch (IOException e) {

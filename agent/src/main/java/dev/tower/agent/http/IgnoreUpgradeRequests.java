@@ -1,32 +1,50 @@
 package dev.tower.agent.http;
 
-import jakarta.inject.Inject;
-import jakarta.inject.Provider;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.container.ContainerRequestFilter;
-import jakarta.ws.rs.container.PreMatching;
-import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.filterchain.BaseFilter;
+import org.glassfish.grizzly.filterchain.FilterChainBuilder;
+import org.glassfish.grizzly.filterchain.FilterChainContext;
+import org.glassfish.grizzly.filterchain.FilterChainEvent;
+import org.glassfish.grizzly.filterchain.NextAction;
+import org.glassfish.grizzly.http.HttpEvents;
+import org.glassfish.grizzly.http.HttpHeader;
+import org.glassfish.grizzly.http.HttpServerFilter;
+import org.glassfish.grizzly.http.server.AddOn;
+import org.glassfish.grizzly.http.server.NetworkListener;
 
 /**
- * The JDK HTTP client asks every plain-HTTP request to upgrade to h2c. Grizzly, which does not upgrade here, then
- * treats the answer as an upgrade response and leaves out its Content-Type; forgetting the request's Upgrade header
- * keeps the answer an ordinary HTTP/1.1 response.
+ * Answers requests that offer a protocol upgrade as plain HTTP/1.1 requests, ignoring the offer (which a server may
+ * do: RFC 9110 §7.8, RFC 7540 §3.2). The JDK HttpClient, by default, offers {@code Upgrade: h2c} on every
+ * plain-HTTP request.
+ * <p>
+ * Grizzly's HTTP codec ({@link HttpServerFilter}) marks a request with an {@code Upgrade} header as an upgrade as
+ * soon as its headers are parsed: it then skips the request's HTTP/1.1 semantics (Content-Length, chunking,
+ * keep-alive) and passes whatever follows the headers on as data of the new protocol, so the body of a POST is never
+ * delivered as such and the request hangs; answers also lose their Content-Type. A Jersey filter or a server probe
+ * comes too late to change this. The codec announces the upgrade with an upstream event before it applies those
+ * semantics; the filter this add-on places right after the codec forgets the upgrade then, so the codec treats the
+ * request like any other.
  */
-@PreMatching
-public final class IgnoreUpgradeRequests implements ContainerRequestFilter {
-    private final Provider<Request> request;
-
-    @Inject
-    public IgnoreUpgradeRequests(Provider<Request> request) {
-        this.request = request;
-    }
+public final class IgnoreUpgradeRequests implements AddOn {
 
     @Override
-    public void filter(ContainerRequestContext context) {
-        Request r = request.get();
-        if (r != null && r.getRequest().isUpgrade()) {
-            r.getRequest().getUpgradeDC().recycle();
-            r.getRequest().setIgnoreContentModifiers(false);
+    public void setup(NetworkListener listener, FilterChainBuilder builder) {
+        int codec = builder.indexOfType(HttpServerFilter.class);
+        if (codec < 0) {
+            throw new IllegalStateException("no HTTP codec filter on listener " + listener.getName());
+        }
+        builder.add(codec + 1, new ForgetUpgrade());
+    }
+
+    private static final class ForgetUpgrade extends BaseFilter {
+        @Override
+        public NextAction handleEvent(FilterChainContext ctx, FilterChainEvent event) {
+            if (event.type() != HttpEvents.IncomingHttpUpgradeEvent.TYPE) {
+                return ctx.getInvokeAction();
+            }
+            HttpHeader request = ((HttpEvents.IncomingHttpUpgradeEvent) event).getHttpHeader();
+            request.getUpgradeDC().recycle();
+            request.setIgnoreContentModifiers(false);
+            return ctx.getStopAction();
         }
     }
 }
