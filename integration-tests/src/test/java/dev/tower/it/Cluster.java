@@ -200,6 +200,29 @@ public final class Cluster implements AutoCloseable {
 
     // ---- processes ----
 
+    /** Starts any command (a {@code spark-submit}, say) as part of the cluster: logged, and killed by {@link #close()}. */
+    public TowerProcess spawnCommand(String role, List<String> command, java.util.Map<String, String> env) {
+        String id = name + "-" + role + "-" + SEQ.incrementAndGet();
+        Path out = LOG_DIR.resolve(id + ".out");
+        Path err = LOG_DIR.resolve(id + ".err");
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        pb.environment().putAll(env);
+        try {
+            TowerProcess p = new TowerProcess(role, pb.start(), out, err);
+            processes.add(p);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
     private TowerProcess spawn(String role, List<String> towerArgs) {
         Path root = projectRoot();
         Path jar = root.resolve("cli/target/tower-cli.jar");
