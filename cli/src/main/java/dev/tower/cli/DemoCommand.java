@@ -10,6 +10,7 @@ import dev.tower.api.model.Resources;
 import dev.tower.api.operator.RoleView;
 import dev.tower.cli.cluster.LocalCluster;
 import dev.tower.cli.demo.GreedyFramework;
+import dev.tower.cli.demo.SparkPiJob;
 import dev.tower.cli.output.Format;
 import dev.tower.cli.output.Table;
 import picocli.CommandLine.Command;
@@ -27,8 +28,11 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code tower demo}: a local cluster with two frameworks competing under weighted DRF. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Start a local cluster (1 master, 2 agents) and two frameworks in roles weighted 1:3 that both",
-                "want the whole cluster; print the shares they end up with and the cluster state. Runs until Ctrl-C."})
+        description = {"Start a local cluster (1 master, 2 agents) and two frameworks in roles",
+                "weighted 1:3 that both want the whole cluster; print the shares they end up",
+                "with. Then pause them, run a Spark job (the example Pi, through spark-submit",
+                "--master spark+tower://...) and print its result; then let the two compete",
+                "again, printing their shares, until Ctrl-C."})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "5050", description = "Master port (default: ${DEFAULT-VALUE}).")
     int port;
@@ -36,6 +40,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration", converter = DurationConverter.class,
             description = "Stop after this long instead of waiting for Ctrl-C (e.g. 30s).")
     Duration duration;
+
+    @Option(names = "--no-spark", description = "Skip the Spark job.")
+    boolean noSpark;
+
+    @Option(names = "--spark-timeout", converter = DurationConverter.class, defaultValue = "180s",
+            description = "Give up on the Spark job after this long (default: ${DEFAULT-VALUE}).")
+    Duration sparkTimeout;
 
     @Override
     public Integer call() throws Exception {
@@ -62,18 +73,75 @@ public final class DemoCommand implements Callable<Integer> {
                 e.start();
                 MasterHttp master = new MasterHttp(MasterUrls.detector(cluster.master().address()));
                 long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
-                boolean first = true;
-                while (!stop.await(first ? 5 : 15, TimeUnit.SECONDS) && System.nanoTime() < end) {
-                    first = false;
+                if (!stop.await(5, TimeUnit.SECONDS)) {
                     printShares(out, master);
-                    out.println("tasks launched: analytics " + analytics.launched() + ", etl " + etl.launched()
-                            + "   (try: ./tower ps, ./tower agents, ./tower frameworks; Ctrl-C to stop)");
-                    out.println();
+                    printLaunched(out, analytics, etl);
+                    if (!noSpark && System.nanoTime() < end) {
+                        runSpark(out, cluster, dir, stop, List.of(analytics, etl), List.of(a, e));
+                    }
+                }
+                while (!stop.await(untilNextPrint(end), TimeUnit.NANOSECONDS) && System.nanoTime() < end) {
+                    printShares(out, master);
+                    printLaunched(out, analytics, etl);
                 }
                 printShares(out, master);
             }
         }
         return 0;
+    }
+
+    /** 15 s, or less when the demo's --duration ends sooner. */
+    private long untilNextPrint(long end) {
+        long every = TimeUnit.SECONDS.toNanos(15);
+        return duration == null ? every : Math.max(0, Math.min(every, end - System.nanoTime()));
+    }
+
+    private static void printLaunched(PrintWriter out, GreedyFramework analytics, GreedyFramework etl) {
+        out.println("tasks launched: analytics " + analytics.launched() + ", etl " + etl.launched()
+                + "   (try: ./tower ps, ./tower agents, ./tower frameworks; Ctrl-C to stop)");
+        out.println();
+    }
+
+    /**
+     * Pauses the greedy frameworks (they would otherwise take back every CPU as soon as it is free), waits for their
+     * tasks to end, runs the Spark Pi job on the cluster and prints its result, then lets them compete again.
+     */
+    private void runSpark(PrintWriter out, LocalCluster cluster, Path dir, CountDownLatch stop,
+                          List<GreedyFramework> frameworks, List<SchedulerClient> clients) throws InterruptedException {
+        String unavailable = SparkPiJob.unavailable();
+        if (unavailable != null) {
+            out.println("Spark job skipped: " + unavailable);
+            out.println();
+            return;
+        }
+        out.println("Now a Spark job on the same cluster: pausing 'analytics' and 'etl' so their tasks drain.");
+        frameworks.forEach(GreedyFramework::pause);
+        clients.forEach(SchedulerClient::suppress);
+        long drained = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (frameworks.stream().anyMatch(f -> f.running() > 0) && System.nanoTime() < drained) {
+            if (stop.await(200, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        }
+        String towerMaster = cluster.master().address();
+        out.println("$ tower spark-submit --master spark+tower://" + towerMaster + " --total-executor-cores 2"
+                + " --executor-cores 1 --executor-memory 512m --class dev.tower.spark.examples.Pi"
+                + " tower-spark-examples.jar 4");
+        long started = System.nanoTime();
+        SparkPiJob.Outcome outcome = SparkPiJob.run(towerMaster, dir, sparkTimeout, stop);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        if (outcome.succeeded()) {
+            out.printf("Spark: %s   (%.1f s)%n", outcome.line(), seconds);
+        } else {
+            out.println("Spark job " + outcome.line());
+        }
+        if (stop.getCount() == 0) {
+            return;
+        }
+        out.println("Resuming 'analytics' and 'etl'.");
+        out.println();
+        frameworks.forEach(GreedyFramework::resume);
+        clients.forEach(SchedulerClient::revive);
     }
 
     private static SchedulerClient client(LocalCluster cluster, String name, String role, GreedyFramework f) {

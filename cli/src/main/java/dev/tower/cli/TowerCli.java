@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
                 UpCommand.class, DemoCommand.class, MasterCommand.class, AgentCommand.class, RunCommand.class,
                 PsCommand.class, AgentsCommand.class, FrameworksCommand.class, KillCommand.class,
                 WhyNotCommand.class, WeightsCommand.class, dev.tower.cli.bench.BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                SparkSubmitCommand.class, CommandLine.HelpCommand.class})
 public final class TowerCli {
 
     public static void main(String[] args) {
@@ -25,12 +25,22 @@ public final class TowerCli {
     }
 
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new TowerCli());
+        CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("tower: " + explain(e));
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** The {@code tower} command line, configured as {@link #run} uses it. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new TowerCli());
+        // Arguments meant for other programs (tasks, spark-submit) may start with '@': never read them as files.
+        cl.setExpandAtFiles(false);
+        // spark-submit's options are not tower's: everything from the first unknown argument on goes to it as is.
+        cl.getSubcommands().get("spark-submit").setStopAtUnmatched(true);
+        return cl;
     }
 
     /** One line a user can act on; never a stack trace for an expected failure. */

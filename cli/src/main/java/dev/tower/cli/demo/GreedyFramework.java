@@ -24,6 +24,7 @@ public final class GreedyFramework implements Scheduler {
     private final String command;
     private final AtomicInteger launched = new AtomicInteger();
     private final AtomicInteger finished = new AtomicInteger();
+    private volatile boolean paused;
 
     public GreedyFramework(String prefix, Resources taskSize, String command) {
         this.prefix = prefix;
@@ -33,6 +34,10 @@ public final class GreedyFramework implements Scheduler {
 
     @Override
     public void offers(SchedulerDriver driver, List<Offer> offers) {
+        if (paused) {
+            driver.decline(offers.stream().map(Offer::id).toList(), Filters.refuse(30));
+            return;
+        }
         for (Offer offer : offers) {
             if (!offer.resources().contains(taskSize)) {
                 driver.decline(List.of(offer.id()), Filters.refuse(2));
@@ -51,6 +56,21 @@ public final class GreedyFramework implements Scheduler {
         if (status.state().isTerminal()) {
             finished.incrementAndGet();
         }
+    }
+
+    /** Stops launching: offers still arriving are declined, running tasks run out. Pair with SUPPRESS. */
+    public void pause() {
+        paused = true;
+    }
+
+    /** Launches again on the next offers. Pair with REVIVE. */
+    public void resume() {
+        paused = false;
+    }
+
+    /** Tasks launched and not yet finished. */
+    public int running() {
+        return launched.get() - finished.get();
     }
 
     public int launched() {
