@@ -1,0 +1,152 @@
+package dev.tower.spark;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.tower.agent.Agent;
+import dev.tower.agent.AgentConfig;
+import dev.tower.api.codec.Json;
+import dev.tower.api.model.Resources;
+import dev.tower.api.operator.FrameworkView;
+import dev.tower.api.operator.TaskView;
+import dev.tower.manager.Master;
+import dev.tower.manager.MasterOptions;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A Spark application on a Tower master and agent running in this JVM: the driver is this test, the executors are
+ * Tower tasks (child JVMs) started from a Spark home whose {@code jars/} are this test's classpath, the way a Tower
+ * distribution lays Spark out.
+ */
+@Timeout(120)
+class TowerSparkSmokeTest {
+    private static Path work;
+    private static Master master;
+    private static Agent agent;
+    private static JavaSparkContext spark;
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeAll
+    static void startCluster() throws IOException {
+        work = Files.createTempDirectory("tower-spark-smoke");
+        master = Master.start(MasterOptions.defaults(work.resolve("master")).withPort(0));
+        agent = Agent.start(AgentConfig.defaults(master.address(), work.resolve("agent")).withPort(0)
+                .withResources(Resources.parse("cpus:4;mem:8192"))
+                .withAttributes(Map.of("rack", "r1")));
+        await().atMost(Duration.ofSeconds(20)).until(agent::isSubscribed);
+    }
+
+    @AfterAll
+    static void stopCluster() throws IOException {
+        if (spark != null) {
+            spark.stop();
+        }
+        if (agent != null) {
+            try {
+                agent.shutdownTasks();
+            } finally {
+                agent.close();
+            }
+        }
+        if (master != null) {
+            master.close();
+        }
+        if (work != null) {
+            try (Stream<Path> paths = Files.walk(work)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void runsAJobOnTowerExecutorsAndEndsTheFrameworkOnStop() throws Exception {
+        List<String> classDirs = new ArrayList<>();
+        Path sparkHome = sparkHomeOfThisClasspath(classDirs);
+        SparkConf conf = new SparkConf()
+                .setMaster("spark+tower://" + master.address())
+                .setAppName("tower-smoke")
+                .set("spark.home", sparkHome.toString())
+                .set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.ui.enabled", "false")
+                .set("spark.executor.cores", "1")
+                .set("spark.cores.max", "2")
+                .set("spark.executor.memory", "512m")
+                .set("spark.tower.constraints", "rack:r1")
+                // The job's lambdas live in the test classes, which executors need to deserialize them.
+                .set("spark.executor.extraClassPath", String.join(File.pathSeparator, classDirs));
+        spark = new JavaSparkContext(conf);
+        String appId = spark.sc().applicationId();
+        assertThat(appId).startsWith("fw-");
+        assertThat(frameworks()).extracting(FrameworkView::id).contains(appId);
+
+        List<Integer> numbers = IntStream.rangeClosed(1, 1000).boxed().toList();
+        int sum = spark.parallelize(numbers, 4).reduce(Integer::sum);
+        assertThat(sum).isEqualTo(500500);
+        assertThat(runningTasks(appId)).hasSize(2)
+                .allSatisfy(t -> assertThat(t.taskId()).startsWith(appId + "-executor-"));
+
+        spark.stop();
+        spark = null;
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(frameworks()).extracting(FrameworkView::id).doesNotContain(appId);
+            assertThat(runningTasks(appId)).isEmpty();
+        });
+    }
+
+    /** A directory laid out like a Spark home: {@code jars/} links to every jar on this JVM's classpath. */
+    private static Path sparkHomeOfThisClasspath(List<String> classDirs) throws IOException {
+        Path home = Files.createDirectories(work.resolve("spark-home"));
+        Path jars = Files.createDirectories(home.resolve("jars"));
+        String cp = System.getProperty("java.class.path");
+        int i = 0;
+        for (String entry : cp.split(File.pathSeparator)) {
+            Path p = Path.of(entry).toAbsolutePath();
+            if (Files.isDirectory(p)) {
+                classDirs.add(p.toString());
+            } else if (p.toString().endsWith(".jar") && Files.exists(p)) {
+                Files.createSymbolicLink(jars.resolve((i++) + "-" + p.getFileName()), p);
+            }
+        }
+        return home;
+    }
+
+    private static List<FrameworkView> frameworks() throws Exception {
+        return Json.mapper().readValue(get("/api/v1/frameworks"), new TypeReference<>() { });
+    }
+
+    private static List<TaskView> runningTasks(String frameworkId) throws Exception {
+        List<TaskView> all = Json.mapper().readValue(get("/api/v1/tasks?completed=0"), new TypeReference<>() { });
+        return all.stream().filter(t -> frameworkId.equals(t.frameworkId()) && "RUNNING".equals(String.valueOf(t.state())))
+                .toList();
+    }
+
+    private static String get(String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + master.address() + path))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET %s: %s", path, r.body()).isEqualTo(200);
+        return r.body();
+    }
+}
