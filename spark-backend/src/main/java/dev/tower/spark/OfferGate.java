@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -78,7 +79,9 @@ final class OfferGate {
     private void send(String what, Supplier<CompletableFuture<Void>> call) {
         last = last.handle((ok, error) -> null).thenCompose(x -> call.get()).whenComplete((ok, error) -> {
             if (error != null) {
-                LOG.info("Tower {} call failed (sent again on the next change of demand): {}", what, error.getMessage());
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                LOG.info("Tower {} call failed (sent again on the next change of demand): {}", what, cause.getMessage());
                 failed();
             }
         });
