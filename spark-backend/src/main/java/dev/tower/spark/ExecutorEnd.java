@@ -24,7 +24,7 @@ public record ExecutorEnd(String message, boolean causedByApp, boolean agentFail
         if (status.message() != null && !status.message().isBlank() && !status.message().equals(status.reason())) {
             m.append(": ").append(status.message());
         }
-        if (status.exitCode() != null) {
+        if (status.exitCode() != null && !m.toString().contains("status " + status.exitCode())) {
             m.append(" (exit status ").append(status.exitCode()).append(')');
         }
         if (executor.killRequested()) {

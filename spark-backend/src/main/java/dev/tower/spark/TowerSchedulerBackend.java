@@ -175,6 +175,11 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
         if (c == null) {
             return;
         }
+        if (!started) {
+            // start() failed before the framework existed, or right after: nothing to end but the client.
+            c.close();
+            return;
+        }
         try {
             if (!c.isSubscribed()) {
                 c.awaitSubscribed(Duration.ofSeconds(5));
@@ -258,6 +263,10 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
     @Override
     public Future<Object> doKillExecutors(scala.collection.immutable.Seq<String> executorIds) {
         SchedulerClient c = client;
+        if (c == null) {
+            LOG.warn("Asked to kill executors {} before the backend started", executorIds);
+            return Future.successful(Boolean.FALSE);
+        }
         for (String id : CollectionConverters.asJava(executorIds)) {
             Optional<TowerExecutor> e;
             synchronized (lock) {

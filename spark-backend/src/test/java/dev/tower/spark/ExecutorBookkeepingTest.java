@@ -60,9 +60,15 @@ class ExecutorBookkeepingTest {
         ExecutorEnd end = ExecutorEnd.of(status(TaskState.FAILED, "REASON_COMMAND_EXECUTOR_FAILED",
                 "exited with status 137", 137), EXECUTOR);
         assertThat(end.message()).isEqualTo("Tower task fw-1-executor-3 FAILED on agent a-7 (h7): "
-                + "REASON_COMMAND_EXECUTOR_FAILED: exited with status 137 (exit status 137)");
+                + "REASON_COMMAND_EXECUTOR_FAILED: exited with status 137");
         assertThat(end.causedByApp()).isTrue();
         assertThat(end.agentFailure()).isTrue();
+    }
+
+    @Test
+    void theExitStatusIsAddedWhenTowerDidNotSayIt() {
+        assertThat(ExecutorEnd.of(status(TaskState.FAILED, "REASON_OOM", null, 137), EXECUTOR).message())
+                .endsWith("(h7): REASON_OOM (exit status 137)");
     }
 
     @Test

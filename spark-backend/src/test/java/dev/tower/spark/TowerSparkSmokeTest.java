@@ -5,6 +5,7 @@ import dev.tower.agent.Agent;
 import dev.tower.agent.AgentConfig;
 import dev.tower.api.codec.Json;
 import dev.tower.api.model.Resources;
+import dev.tower.api.model.TaskState;
 import dev.tower.api.operator.FrameworkView;
 import dev.tower.api.operator.TaskView;
 import dev.tower.manager.Master;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -46,6 +48,7 @@ class TowerSparkSmokeTest {
     private static Master master;
     private static Agent agent;
     private static JavaSparkContext spark;
+    private static final AtomicInteger HOMES = new AtomicInteger();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
@@ -82,21 +85,9 @@ class TowerSparkSmokeTest {
 
     @Test
     void runsAJobOnTowerExecutorsAndEndsTheFrameworkOnStop() throws Exception {
-        List<String> classDirs = new ArrayList<>();
-        Path sparkHome = sparkHomeOfThisClasspath(classDirs);
-        SparkConf conf = new SparkConf()
-                .setMaster("spark+tower://" + master.address())
-                .setAppName("tower-smoke")
-                .set("spark.home", sparkHome.toString())
-                .set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1")
-                .set("spark.ui.enabled", "false")
-                .set("spark.executor.cores", "1")
+        SparkConf conf = baseConf("tower-smoke")
                 .set("spark.cores.max", "2")
-                .set("spark.executor.memory", "512m")
-                .set("spark.tower.constraints", "rack:r1")
-                // The job's lambdas live in the test classes, which executors need to deserialize them.
-                .set("spark.executor.extraClassPath", String.join(File.pathSeparator, classDirs));
+                .set("spark.tower.constraints", "rack:r1");
         spark = new JavaSparkContext(conf);
         String appId = spark.sc().applicationId();
         assertThat(appId).startsWith("fw-");
@@ -116,9 +107,73 @@ class TowerSparkSmokeTest {
         });
     }
 
+    @Test
+    void dynamicAllocationGrowsAndShrinksExecutorsAndSuppressesOffersWhenIdle() throws Exception {
+        SparkConf conf = baseConf("tower-dynamic")
+                .set("spark.dynamicAllocation.enabled", "true")
+                .set("spark.dynamicAllocation.shuffleTracking.enabled", "true")
+                .set("spark.dynamicAllocation.minExecutors", "0")
+                .set("spark.dynamicAllocation.initialExecutors", "0")
+                .set("spark.dynamicAllocation.maxExecutors", "2")
+                .set("spark.dynamicAllocation.schedulerBacklogTimeout", "1s")
+                .set("spark.dynamicAllocation.executorIdleTimeout", "1s");
+        spark = new JavaSparkContext(conf);
+        String appId = spark.sc().applicationId();
+        assertThat(runningTasks(appId)).isEmpty();
+
+        for (int round = 1; round <= 2; round++) {
+            List<Integer> numbers = IntStream.rangeClosed(1, 1000).boxed().toList();
+            assertThat(spark.parallelize(numbers, 4).reduce(Integer::sum)).isEqualTo(500500);
+            assertThat(runningTasks(appId)).as("executors of round %d", round).isNotEmpty();
+            // Idle executors are killed, and an application that wants nothing stops taking offers.
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(runningTasks(appId)).isEmpty();
+                assertThat(framework(appId).suppressed()).isTrue();
+            });
+        }
+        spark.stop();
+        spark = null;
+        await().atMost(Duration.ofSeconds(30)).until(() -> frameworks().stream().noneMatch(f -> f.id().equals(appId)));
+    }
+
+    @Test
+    void stopsPlacingExecutorsOnAnAgentWhereTheyKeepFailing() throws Exception {
+        // The executor's java does not exist on the agent: each executor task fails at once.
+        SparkConf conf = baseConf("tower-failing")
+                .set("spark.executor.instances", "1")
+                .set("spark.executorEnv.JAVA_HOME", "/nonexistent/java/home")
+                .set("spark.tower.maxAgentFailures", "2");
+        spark = new JavaSparkContext(conf);
+        String appId = spark.sc().applicationId();
+        await().atMost(Duration.ofSeconds(20)).until(() -> failedTasks(appId).size() >= 2);
+        // The first failure brings a replacement; the second excludes the only agent: nothing more is launched,
+        // although an executor is still wanted.
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+                .until(() -> tasks(appId).size() == failedTasks(appId).size());
+        assertThat(failedTasks(appId)).extracting(t -> t.statuses().get(t.statuses().size() - 1).reason())
+                .containsExactly("exited with status 127", "exited with status 127");
+        spark.stop();
+        spark = null;
+    }
+
+    private SparkConf baseConf(String appName) throws IOException {
+        List<String> classDirs = new ArrayList<>();
+        Path sparkHome = sparkHomeOfThisClasspath(classDirs);
+        return new SparkConf()
+                .setMaster("spark+tower://" + master.address())
+                .setAppName(appName)
+                .set("spark.home", sparkHome.toString())
+                .set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.ui.enabled", "false")
+                .set("spark.executor.cores", "1")
+                .set("spark.executor.memory", "512m")
+                .set("spark.executor.extraClassPath", String.join(File.pathSeparator, classDirs));
+    }
+
     /** A directory laid out like a Spark home: {@code jars/} links to every jar on this JVM's classpath. */
     private static Path sparkHomeOfThisClasspath(List<String> classDirs) throws IOException {
-        Path home = Files.createDirectories(work.resolve("spark-home"));
+        Path home = Files.createDirectories(work.resolve("spark-home-" + HOMES.incrementAndGet()));
         Path jars = Files.createDirectories(home.resolve("jars"));
         String cp = System.getProperty("java.class.path");
         int i = 0;
@@ -137,10 +192,21 @@ class TowerSparkSmokeTest {
         return Json.mapper().readValue(get("/api/v1/frameworks"), new TypeReference<>() { });
     }
 
+    private static FrameworkView framework(String id) throws Exception {
+        return frameworks().stream().filter(f -> f.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    private static List<TaskView> tasks(String frameworkId) throws Exception {
+        List<TaskView> all = Json.mapper().readValue(get("/api/v1/tasks?completed=1000"), new TypeReference<>() { });
+        return all.stream().filter(t -> frameworkId.equals(t.frameworkId())).toList();
+    }
+
     private static List<TaskView> runningTasks(String frameworkId) throws Exception {
-        List<TaskView> all = Json.mapper().readValue(get("/api/v1/tasks?completed=0"), new TypeReference<>() { });
-        return all.stream().filter(t -> frameworkId.equals(t.frameworkId()) && "RUNNING".equals(String.valueOf(t.state())))
-                .toList();
+        return tasks(frameworkId).stream().filter(t -> t.state() == TaskState.RUNNING).toList();
+    }
+
+    private static List<TaskView> failedTasks(String frameworkId) throws Exception {
+        return tasks(frameworkId).stream().filter(t -> t.state() == TaskState.FAILED).toList();
     }
 
     private static String get(String path) throws Exception {
