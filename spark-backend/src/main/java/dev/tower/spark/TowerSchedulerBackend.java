@@ -112,6 +112,14 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
         }
         if (!subscribed) {
             c.close();
+            try {
+                // A refusal reaches error() on the client's event thread; let it land before reading it.
+                c.terminated().toCompletableFuture().get(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // the message below says what is known
+            }
             String why = lastError;
             throw new IllegalStateException("Could not subscribe to the Tower master at " + master.towerMasters()
                     + " within " + conf.subscribeTimeout().toSeconds() + " s (" + TowerSparkConf.SUBSCRIBE_TIMEOUT + ")"
@@ -309,7 +317,13 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
 
         @Override
         public void offers(SchedulerDriver driver, List<Offer> offers) {
-            handleOffers(driver, offers);
+            try {
+                handleOffers(driver, offers);
+            } catch (RuntimeException e) {
+                // An offer left unanswered would sit idle until Tower rescinds it: give them back at once.
+                LOG.error("Could not plan executors for {} offer(s); declining them", offers.size(), e);
+                decline(driver, offers.stream().map(Offer::id).toList(), Filters.DEFAULT_REFUSE_SECONDS);
+            }
         }
 
         @Override

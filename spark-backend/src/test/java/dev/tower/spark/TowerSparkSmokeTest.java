@@ -35,6 +35,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -154,6 +155,20 @@ class TowerSparkSmokeTest {
                 .containsExactly("exited with status 127", "exited with status 127");
         spark.stop();
         spark = null;
+    }
+
+    @Test
+    void aBadSettingOrAnUnreachableMasterStopsTheApplicationAtStartUp() throws Exception {
+        assertThatThrownBy(() -> new JavaSparkContext(baseConf("tower-bad-setting")
+                .set("spark.tower.executor.maxPerAgent", "x")))
+                .hasStackTraceContaining("spark.tower.executor.maxPerAgent: must be a positive integer, got \"x\"");
+        assertThatThrownBy(() -> new JavaSparkContext(baseConf("tower-no-master")
+                .setMaster("spark+tower://127.0.0.1:1")
+                .set("spark.tower.subscribeTimeout", "1s")))
+                .hasStackTraceContaining("Could not subscribe to the Tower master at 127.0.0.1:1 within 1 s "
+                        + "(spark.tower.subscribeTimeout)");
+        assertThat(frameworks()).extracting(FrameworkView::name)
+                .doesNotContain("tower-bad-setting", "tower-no-master");
     }
 
     private SparkConf baseConf(String appName) throws IOException {
