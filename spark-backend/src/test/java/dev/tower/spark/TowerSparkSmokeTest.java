@@ -158,6 +158,42 @@ class TowerSparkSmokeTest {
     }
 
     @Test
+    void executorsCanRunFromADistributionFetchedIntoTheirSandbox() throws Exception {
+        // A distribution archive like Spark's: <name>/bin/spark-class and <name>/jars. The stand-in spark-class does
+        // what Spark's does for an executor: java on the jars with SPARK_EXECUTOR_{CLASSPATH,OPTS,MEMORY}.
+        Path dist = work.resolve("dist");
+        Path home = sparkHomeOfThisClasspath(new ArrayList<>());
+        Path unpacked = Files.createDirectories(dist.resolve("spark-test-bin"));
+        Files.move(home.resolve("jars"), unpacked.resolve("jars"));
+        Path sparkClass = Files.createDirectories(unpacked.resolve("bin")).resolve("spark-class");
+        Files.writeString(sparkClass, String.join("\n",
+                "#!/bin/sh",
+                "here=$(cd \"$(dirname \"$0\")/..\" && pwd)",
+                "cp=\"$here/jars/*\"",
+                "[ -n \"$SPARK_EXECUTOR_CLASSPATH\" ] && cp=\"$SPARK_EXECUTOR_CLASSPATH:$cp\"",
+                "eval \"exec java -cp \\\"\\$cp\\\" $SPARK_EXECUTOR_OPTS -Xmx$SPARK_EXECUTOR_MEMORY \\\"\\$@\\\"\"",
+                ""));
+        assertThat(sparkClass.toFile().setExecutable(true)).isTrue();
+        Path archive = dist.resolve("spark-test-bin.tgz");
+        Process tar = new ProcessBuilder("tar", "-czf", archive.toString(), "-C", dist.toString(), "spark-test-bin")
+                .inheritIO().start();
+        assertThat(tar.waitFor()).isZero();
+
+        SparkConf conf = baseConf("tower-uri")
+                .remove("spark.home")
+                .set("spark.executor.uri", archive.toUri().toString())
+                .set("spark.executor.instances", "1");
+        spark = new JavaSparkContext(conf);
+        String appId = spark.sc().applicationId();
+        List<Integer> numbers = IntStream.rangeClosed(1, 100).boxed().toList();
+        assertThat(spark.parallelize(numbers, 2).reduce(Integer::sum)).isEqualTo(5050);
+        assertThat(runningTasks(appId)).singleElement()
+                .satisfies(t -> assertThat(t.command().value()).contains("cd spark-test-bin*/ && exec ./bin/spark-class"));
+        spark.stop();
+        spark = null;
+    }
+
+    @Test
     void aBadSettingOrAnUnreachableMasterStopsTheApplicationAtStartUp() throws Exception {
         assertThatThrownBy(() -> new JavaSparkContext(baseConf("tower-bad-setting")
                 .set("spark.tower.executor.maxPerAgent", "x")))
