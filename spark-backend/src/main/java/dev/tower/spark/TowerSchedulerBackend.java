@@ -393,7 +393,9 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
                 launches.add(new PendingLaunch(l, tasks));
             }
             if (!plan.satisfied() && plan.launches().isEmpty() && !plan.declines().isEmpty()) {
-                shortage = plan.declines().get(0).reason();
+                OfferPlan.Decline first = plan.declines().get(0);
+                shortage = "agent " + first.offer().agentId() + " (" + first.offer().hostname() + "): "
+                        + first.reason();
                 if (shortage.equals(lastShortage)) {
                     shortage = null;
                 } else {
@@ -419,7 +421,7 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
         }
         declines.forEach((seconds, ids) -> decline(driver, ids, seconds));
         if (shortage != null) {
-            LOG.info("Waiting for executors: {} more wanted; offers declined, e.g. {}", plan.stillWanted(), shortage);
+            LOG.info("Waiting for executors: {} more wanted, no offer fits; e.g. {}", plan.stillWanted(), shortage);
         }
         if (plan.satisfied()) {
             gate.satisfied();
