@@ -92,6 +92,30 @@ class SparkOnTowerTest {
     }
 
     @Test
+    void dynamicAllocationGrowsUnderABacklogAndShrinksWhenIdle() {
+        TowerProcess driver = submit("dynamic", List.of("--executor-cores", "1",
+                        "--conf", "spark.dynamicAllocation.enabled=true",
+                        "--conf", "spark.dynamicAllocation.shuffleTracking.enabled=true",
+                        "--conf", "spark.dynamicAllocation.minExecutors=1",
+                        "--conf", "spark.dynamicAllocation.initialExecutors=1",
+                        "--conf", "spark.dynamicAllocation.maxExecutors=4",
+                        "--conf", "spark.dynamicAllocation.schedulerBacklogTimeout=1s",
+                        "--conf", "spark.dynamicAllocation.sustainedSchedulerBacklogTimeout=1s",
+                        "--conf", "spark.dynamicAllocation.executorIdleTimeout=3s"),
+                "dev.tower.spark.examples.Backlog", "60", "1000", "60");
+
+        await("executors grow under the backlog").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+                .until(() -> runningExecutors().size() >= 3);
+        await("the backlog is done").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                .until(() -> stdout(driver).contains("backlog done"));
+        await("executors fall back to the minimum when idle").atMost(Duration.ofSeconds(45))
+                .pollInterval(Duration.ofMillis(250)).until(() -> runningExecutors().size() == 1);
+        assertThat(executorTasks().stream().filter(t -> t.state() == TaskState.KILLED).count())
+                .as("executors given back").isGreaterThanOrEqualTo(2);
+        driver.destroy();
+    }
+
+    @Test
     void twoApplicationsInEquallyWeightedRolesShareTheCluster() {
         List<String> half = List.of("--total-executor-cores", "4", "--executor-cores", "2");
         TowerProcess a = submit("role-a", withRole("analytics", half), "dev.tower.spark.examples.Pi", "24", "20000000");
