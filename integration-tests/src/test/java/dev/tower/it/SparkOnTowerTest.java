@@ -82,13 +82,16 @@ class SparkOnTowerTest {
         await("two executors running").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
                 .until(() -> runningExecutors().size() == 2);
         TaskView victim = runningExecutors().get(0);
-        long pid = pidOf(victim);
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        JsonNode onAgent = agentView(victim);
+        Path executorLog = Path.of(onAgent.path("sandbox").asText(), "stderr");
+        await("executor registered with the driver").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> Files.exists(executorLog) && read(executorLog).contains("Successfully registered with driver"));
+        ProcessHandle.of(onAgent.path("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
 
         assertThat(awaitExit(driver)).as("spark-submit exit code").isZero();
         assertThat(stdout(driver)).contains("Pi is roughly 3.14");
         assertThat(stderr(driver)).as("Spark's log of the loss, with Tower's reason")
-                .containsPattern("(?s)Lost executor .*" + victim.taskId() + ".*exit");
+                .containsPattern("(?s)Lost (an )?executor .*" + victim.taskId() + ".*exit");
     }
 
     @Test
@@ -218,15 +221,15 @@ class SparkOnTowerTest {
         return out;
     }
 
-    /** The executor's process id, from the state of the agent running it. */
-    private long pidOf(TaskView task) {
+    /** The task as the agent running it shows it (pid, sandbox). */
+    private JsonNode agentView(TaskView task) {
         AgentView agent = cluster.agents().stream().filter(a -> a.id().equals(task.agentId())).findFirst().orElseThrow();
         JsonNode state = Cluster.readTree(cluster.send(java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create("http://" + agent.hostname() + ":" + agent.port() + "/api/v1/state"))
                 .timeout(Duration.ofSeconds(10)).GET().build()).body());
         for (JsonNode t : state.path("tasks")) {
             if (t.path("taskId").asText().equals(task.taskId()) && t.hasNonNull("pid")) {
-                return t.path("pid").asLong();
+                return t;
             }
         }
         throw new AssertionError("agent " + agent.id() + " does not show a pid for " + task.taskId() + ": " + state);

@@ -12,6 +12,7 @@ import dev.tower.api.model.TaskStatus;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.resource.ResourceProfile;
+import org.apache.spark.rpc.RpcAddress;
 import org.apache.spark.rpc.RpcEndpointAddress;
 import org.apache.spark.scheduler.ExecutorProcessLost;
 import org.apache.spark.scheduler.TaskSchedulerImpl;
@@ -32,6 +33,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -63,6 +66,13 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
     private final ExecutorCommand command;
 
     private final Object lock = new Object();
+    private static final Duration LOSS_REASON_WAIT = Duration.ofSeconds(10);
+    private final ScheduledExecutorService lossReasonTimer =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "tower-executor-loss-reasons");
+                t.setDaemon(true);
+                return t;
+            });
     /** Guarded by lock. Created once the framework has an id. */
     private ExecutorRoster roster;
     /** Guarded by lock. */
@@ -138,6 +148,40 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
                 conf.memoryOverheadMb(), describeSpark());
     }
 
+    @Override
+    public CoarseGrainedSchedulerBackend.DriverEndpoint createDriverEndpoint() {
+        return new TowerDriverEndpoint();
+    }
+
+    /**
+     * Learns why an executor went away from Tower rather than from the broken connection. When an executor's process
+     * dies its connection drops at once, and Spark's default is to remove the executor right then with the generic
+     * "Remote RPC client disassociated". Tower reports the real end (exit status, kill, agent lost) a few milliseconds
+     * later, so here the executor is only disabled (no new tasks go to it) and {@code removeExecutor} is left to the
+     * Tower status, which carries that reason into Spark's log and UI. If Tower says nothing within
+     * {@link #LOSS_REASON_WAIT}, the executor is removed with the generic reason after all.
+     */
+    private final class TowerDriverEndpoint extends CoarseGrainedSchedulerBackend.DriverEndpoint {
+        @Override
+        public void onDisconnected(RpcAddress remoteAddress) {
+            Option<String> id = addressToExecutorId().get(remoteAddress);
+            if (id.isEmpty()) {
+                return;
+            }
+            String executorId = id.get();
+            if (!disableExecutor(executorId)) {
+                return;
+            }
+            LOG.debug("executor {} disconnected; waiting for Tower to say why", executorId);
+            lossReasonTimer.schedule(() -> {
+                if (isExecutorActive(executorId) || executorsPendingLossReason().contains(executorId)) {
+                    removeExecutor(executorId, new ExecutorProcessLost("disconnected from the driver; Tower reported "
+                            + "no end of its task within " + LOSS_REASON_WAIT.toSeconds() + " s", Option.empty(), false));
+                }
+            }, LOSS_REASON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
     /**
      * Stops Spark's side first (executors are told to exit and the driver endpoint closes), waits a little for the
      * executors' tasks to end on their own, then tears the framework down, which makes Tower kill whatever is left.
@@ -153,6 +197,7 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
         try {
             super.stop();
         } finally {
+            lossReasonTimer.shutdownNow();
             awaitExecutorsEnded(conf.shutdownTimeout());
             tearDown();
         }
