@@ -15,8 +15,8 @@ import java.util.Optional;
  *       sandbox; the executor runs {@code <dir>/bin/spark-class} from the extracted directory.</li>
  *   <li>{@code spark.tower.executor.home}: a Spark installed on every agent; runs {@code <home>/bin/spark-class}.</li>
  *   <li>otherwise the driver's own Spark home (Tower's distribution, present at the same path on every machine):
- *       runs {@code java -cp '<home>/jars/*'} directly, the agent's {@code JAVA_HOME} java when set. This skips
- *       Spark's shell launcher, so it needs nothing from the home but its jars.</li>
+ *       runs {@code java -cp '<home>/conf:<home>/jars/*'} directly, the agent's {@code JAVA_HOME} java when set. This skips
+ *       Spark's shell launcher, so it needs nothing from the home but its jars (and its log configuration).</li>
  * </ol>
  * Every executor's scratch space ({@code SPARK_LOCAL_DIRS}) is its sandbox, which Tower cleans up after the task,
  * unless the agent's environment or {@code spark.executorEnv.SPARK_LOCAL_DIRS} names other disks.
@@ -85,7 +85,8 @@ public final class ExecutorCommand {
             case DRIVER_HOME -> {
                 List<String> java = new ArrayList<>();
                 java.add("-cp");
-                java.add(conf.executorExtraClassPath().map(cp -> cp + ":").orElse("") + home + "/jars/*");
+                // conf/ first, as spark-class has it: executors then log (and configure) like the driver's install.
+                java.add(conf.executorExtraClassPath().map(cp -> cp + ":").orElse("") + home + "/conf:" + home + "/jars/*");
                 java.addAll(javaOptions());
                 java.add("-Xmx" + conf.executorMemoryMb() + "m");
                 java.addAll(backendArgs);

@@ -40,7 +40,7 @@ class ExecutorCommandTest {
         CommandInfo c = command.build(EXECUTOR, "fw-1");
         assertThat(c.isShell()).isTrue();
         assertThat(c.value()).isEqualTo("export SPARK_LOCAL_DIRS=\"${SPARK_LOCAL_DIRS:-$TOWER_SANDBOX}\"; "
-                + "exec \"${JAVA_HOME:+$JAVA_HOME/bin/}java\" -cp '/opt/tower/spark/jars/*'"
+                + "exec \"${JAVA_HOME:+$JAVA_HOME/bin/}java\" -cp '/opt/tower/spark/conf:/opt/tower/spark/jars/*'"
                 + " --add-opens=java.base/java.lang=ALL-UNNAMED '-Dx=a b' -Dspark.driver.port=7078 -Xmx2048m "
                 + BACKEND_ARGS);
         assertThat(c.uris()).isEmpty();
@@ -58,7 +58,7 @@ class ExecutorCommandTest {
                 "spark.executor.extraLibraryPath", "/opt/native"), context(Optional.of("/opt/spark")))
                 .build(EXECUTOR, "fw-1");
         assertThat(c.value()).contains("export LD_LIBRARY_PATH=/opt/native\"${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\"; ")
-                .contains("-cp '/app/lib/*:/opt/spark/jars/*'");
+                .contains("-cp '/app/lib/*:/opt/spark/conf:/opt/spark/jars/*'");
     }
 
     @Test
