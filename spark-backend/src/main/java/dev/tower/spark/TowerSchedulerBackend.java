@@ -198,7 +198,9 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
             super.stop();
         } finally {
             lossReasonTimer.shutdownNow();
-            awaitExecutorsEnded(conf.shutdownTimeout());
+            if (!conf.shutdownTimeout().isZero()) {
+                awaitExecutorsEnded(conf.shutdownTimeout());
+            }
             tearDown();
         }
     }

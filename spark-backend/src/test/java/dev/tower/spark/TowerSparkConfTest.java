@@ -30,7 +30,7 @@ class TowerSparkConfTest {
         assertThat(c.failoverTimeout()).isEqualTo(Duration.ofSeconds(120));
         assertThat(c.subscribeTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.rejectOfferDuration()).isEqualTo(Duration.ofSeconds(120));
-        assertThat(c.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.shutdownTimeout()).isEqualTo(Duration.ZERO);
         assertThat(c.constraints().isEmpty()).isTrue();
         assertThat(c.maxExecutorsPerAgent()).isEqualTo(Integer.MAX_VALUE);
         assertThat(c.maxAgentFailures()).isEqualTo(2);
