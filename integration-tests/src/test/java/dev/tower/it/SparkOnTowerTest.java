@@ -76,22 +76,42 @@ class SparkOnTowerTest {
 
     @Test
     void jobSurvivesTheLossOfAnExecutorAndSparkLogsTowersReason() {
-        // Long enough partitions that the job is still running when an executor dies.
-        TowerProcess driver = submit("pi-loss", List.of("--total-executor-cores", "4", "--executor-cores", "2"),
+        // The driver's REST API says which executors registered; partitions are long enough that the job is still
+        // running when one of them dies.
+        int uiPort = Cluster.freePort();
+        TowerProcess driver = submit("pi-loss", List.of("--total-executor-cores", "4", "--executor-cores", "2",
+                        "--conf", "spark.ui.enabled=true", "--conf", "spark.ui.port=" + uiPort),
                 "dev.tower.spark.examples.Pi", "24", "40000000");
-        await("two executors running").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
-                .until(() -> runningExecutors().size() == 2);
-        TaskView victim = runningExecutors().get(0);
-        JsonNode onAgent = agentView(victim);
-        Path executorLog = Path.of(onAgent.path("sandbox").asText(), "stderr");
-        await("executor registered with the driver").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                .until(() -> Files.exists(executorLog) && read(executorLog).contains("Successfully registered with driver"));
-        ProcessHandle.of(onAgent.path("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
+        await("two executors registered with the driver").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> registeredExecutors(uiPort).size() == 2);
+        String executorId = registeredExecutors(uiPort).get(0);
+        TaskView victim = runningExecutors().stream().filter(t -> t.taskId().endsWith("-executor-" + executorId))
+                .findFirst().orElseThrow();
+        ProcessHandle.of(agentView(victim).path("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
 
         assertThat(awaitExit(driver)).as("spark-submit exit code").isZero();
         assertThat(stdout(driver)).contains("Pi is roughly 3.14");
         assertThat(stderr(driver)).as("Spark's log of the loss, with Tower's reason")
-                .containsPattern("(?s)Lost (an )?executor .*" + victim.taskId() + ".*exit");
+                .containsPattern("Lost (an )?executor " + executorId + "\\b[^\\n]*" + victim.taskId() + "[^\\n]*exit");
+    }
+
+    /** Ids of the executors registered with the driver and active, from Spark's own REST API. */
+    private List<String> registeredExecutors(int uiPort) {
+        JsonNode apps = Cluster.readTree(cluster.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + uiPort + "/api/v1/applications"))
+                .timeout(Duration.ofSeconds(5)).GET().build()).body());
+        String appId = apps.get(0).path("id").asText();
+        JsonNode executors = Cluster.readTree(cluster.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + uiPort + "/api/v1/applications/" + appId + "/executors"))
+                .timeout(Duration.ofSeconds(5)).GET().build()).body());
+        List<String> ids = new ArrayList<>();
+        for (JsonNode e : executors) {
+            if (!"driver".equals(e.path("id").asText()) && e.path("isActive").asBoolean()) {
+                ids.add(e.path("id").asText());
+            }
+        }
+        return ids;
     }
 
     @Test
