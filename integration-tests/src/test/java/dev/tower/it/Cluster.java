@@ -202,6 +202,11 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts any command (a {@code spark-submit}, say) as part of the cluster: logged, and killed by {@link #close()}. */
     public TowerProcess spawnCommand(String role, List<String> command, java.util.Map<String, String> env) {
+        return launch(role, command, e -> e.putAll(env));
+    }
+
+    private TowerProcess launch(String role, List<String> command,
+                                java.util.function.Consumer<java.util.Map<String, String>> env) {
         String id = name + "-" + role + "-" + SEQ.incrementAndGet();
         Path out = LOG_DIR.resolve(id + ".out");
         Path err = LOG_DIR.resolve(id + ".err");
@@ -209,7 +214,7 @@ public final class Cluster implements AutoCloseable {
                 .directory(workDir.toFile())
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
-        pb.environment().putAll(env);
+        env.accept(pb.environment());
         try {
             TowerProcess p = new TowerProcess(role, pb.start(), out, err);
             processes.add(p);
@@ -217,10 +222,6 @@ public final class Cluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    public Path workDir() {
-        return workDir;
     }
 
     private TowerProcess spawn(String role, List<String> towerArgs) {
@@ -235,21 +236,7 @@ public final class Cluster implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "-cp", jar + java.io.File.pathSeparator + lib + "/*", "dev.tower.cli.TowerCli"));
         cmd.addAll(towerArgs);
-        String id = name + "-" + role + "-" + SEQ.incrementAndGet();
-        Path out = LOG_DIR.resolve(id + ".out");
-        Path err = LOG_DIR.resolve(id + ".err");
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(workDir.toFile())
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile());
-        pb.environment().remove("TOWER_MASTER");
-        try {
-            TowerProcess p = new TowerProcess(role, pb.start(), out, err);
-            processes.add(p);
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return launch(role, cmd, e -> e.remove("TOWER_MASTER"));
     }
 
     static Path projectRoot() {
