@@ -118,7 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private double throughput(int tasks) throws Exception {
+    private double throughput(int count) throws Exception {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger finished = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(1);
@@ -129,7 +129,7 @@ public final class BenchCommand implements Callable<Integer> {
                 for (Offer o : offers) {
                     List<TaskInfo> launch = new ArrayList<>();
                     Resources left = o.resources();
-                    while (next.get() < tasks && left.contains(TINY) && next.get() - finished.get() < inFlight) {
+                    while (next.get() < count && left.contains(TINY) && next.get() - finished.get() < inFlight) {
                         String id = "t" + next.getAndIncrement();
                         launch.add(new TaskInfo(id, id, null, TINY, TRUE, 0.0, Map.of()));
                         left = left.minus(TINY);
@@ -138,7 +138,7 @@ public final class BenchCommand implements Callable<Integer> {
                         start[0] = System.nanoTime();
                     }
                     if (launch.isEmpty()) {
-                        d.decline(List.of(o.id()), Filters.refuse(next.get() < tasks ? 0.05 : 60));
+                        d.decline(List.of(o.id()), Filters.refuse(next.get() < count ? 0.05 : 60));
                     } else {
                         d.launch(List.of(o.id()), launch, Filters.refuse(0));
                     }
@@ -147,7 +147,7 @@ public final class BenchCommand implements Callable<Integer> {
 
             @Override
             public void update(SchedulerDriver d, TaskStatus st) {
-                if (st.state().isTerminal() && st.uuid() != null && finished.incrementAndGet() == tasks) {
+                if (st.state().isTerminal() && st.uuid() != null && finished.incrementAndGet() == count) {
                     done.countDown();
                 }
             }
@@ -160,17 +160,17 @@ public final class BenchCommand implements Callable<Integer> {
         int[] last = new int[1];
         progress.scheduleAtFixedRate(() -> {
             int now = finished.get();
-            System.err.printf("  %d of %d tasks finished (%.0f/s over the last 5 s)%n", now, tasks, (now - last[0]) / 5.0);
+            System.err.printf("  %d of %d tasks finished (%.0f/s over the last 5 s)%n", now, count, (now - last[0]) / 5.0);
             last[0] = now;
         }, 5, 5, TimeUnit.SECONDS);
         try (SchedulerClient c = client("bench-throughput", s)) {
             c.start();
             if (!done.await(10, TimeUnit.MINUTES)) {
-                throw new IllegalStateException("only " + finished.get() + " of " + tasks + " tasks finished in 10 min");
+                throw new IllegalStateException("only " + finished.get() + " of " + count + " tasks finished in 10 min");
             }
             double secs = (System.nanoTime() - start[0]) / 1e9;
             c.teardown().get(10, TimeUnit.SECONDS);
-            return tasks / secs;
+            return count / secs;
         } finally {
             progress.shutdownNow();
         }

@@ -16,7 +16,7 @@ import java.util.function.Function;
 /** How HTTP resources reach the core: enqueue a command, answer with its reply. Threads never touch state. */
 public final class CallGateway {
     public static final String STREAM_HEADER = "Tower-Stream-Id";
-    private static final long REPLY_TIMEOUT_SECONDS = 30;
+    static final long REPLY_TIMEOUT_SECONDS = 30;
 
     private final CoreLoop core;
     private final Streams streams;

@@ -28,8 +28,12 @@ final class Replies {
     }
 
     static Response error(int status, String message) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(Json.write(Map.of("error", message))).build();
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(errorBody(message)).build();
+    }
+
+    /** The body of every error answer, whichever layer sends it. */
+    static String errorBody(String message) {
+        return Json.write(Map.of("error", message));
     }
 
     static WebApplicationException failure(int status, String message) {

@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,7 +30,6 @@ public final class StreamCallHandler extends HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(StreamCallHandler.class);
     static final String SCHEDULER_PATH = "/api/v1/scheduler";
     static final String AGENT_PATH = "/api/v1/agent";
-    private static final long REPLY_TIMEOUT_SECONDS = 30;
 
     private final CoreLoop core;
     private final GrizzlyHttpContainer jersey;
@@ -66,19 +64,19 @@ public final class StreamCallHandler extends HttpHandler {
             command = scheduler ? schedulerCommand(streamId, Json.read(body, SchedulerCall.class))
                     : agentCommand(streamId, Json.read(body, AgentCall.class));
         } catch (BadInputException e) {
-            write(response, 400, Json.write(Map.of("error", e.getMessage())));
+            write(response, 400, Replies.errorBody(e.getMessage()));
             return;
         } catch (IOException e) {
-            write(response, 400, Json.write(Map.of("error", "cannot read the request body: " + e.getMessage())));
+            write(response, 400, Replies.errorBody("cannot read the request body: " + e.getMessage()));
             return;
         }
-        response.suspend(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS, null);
+        response.suspend(CallGateway.REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS, null);
         core.submit(command).whenComplete((reply, error) -> {
             try {
                 if (error != null) {
-                    write(response, 503, Json.write(Map.of("error", "master busy: " + error)));
+                    write(response, 503, Replies.errorBody("master busy: " + error));
                 } else if (reply.isError()) {
-                    write(response, reply.status(), Json.write(Map.of("error", reply.error())));
+                    write(response, reply.status(), Replies.errorBody(reply.error()));
                 } else if (reply.status() == 202) {
                     write(response, 202, null);
                 } else {
