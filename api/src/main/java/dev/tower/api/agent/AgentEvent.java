@@ -17,8 +17,16 @@ import dev.tower.api.model.TaskInfo;
 })
 public sealed interface AgentEvent {
 
-    /** @param streamId the value to send as the {@code Tower-Stream-Id} header on later calls */
-    record Subscribed(String agentId, String streamId, double heartbeatIntervalSeconds) implements AgentEvent {
+    /**
+     * @param streamId the value to send as the {@code Tower-Stream-Id} header on later calls
+     * @param epoch the leading master's epoch (0 without ZooKeeper); an agent that has seen a higher one ignores
+     *              this master, which has been deposed
+     */
+    record Subscribed(String agentId, String streamId, double heartbeatIntervalSeconds, long epoch)
+            implements AgentEvent {
+        public Subscribed(String agentId, String streamId, double heartbeatIntervalSeconds) {
+            this(agentId, streamId, heartbeatIntervalSeconds, 0);
+        }
     }
 
     record RunTask(String frameworkId, FrameworkInfo framework, TaskInfo task) implements AgentEvent {

@@ -20,8 +20,16 @@ import java.util.List;
 })
 public sealed interface SchedulerEvent {
 
-    /** @param streamId the value to send as the {@code Tower-Stream-Id} header on later calls */
-    record Subscribed(String frameworkId, String streamId, double heartbeatIntervalSeconds) implements SchedulerEvent {
+    /**
+     * @param streamId the value to send as the {@code Tower-Stream-Id} header on later calls
+     * @param epoch the leading master's epoch (0 without ZooKeeper); a client that has seen a higher one ignores
+     *              this master, which has been deposed
+     */
+    record Subscribed(String frameworkId, String streamId, double heartbeatIntervalSeconds, long epoch)
+            implements SchedulerEvent {
+        public Subscribed(String frameworkId, String streamId, double heartbeatIntervalSeconds) {
+            this(frameworkId, streamId, heartbeatIntervalSeconds, 0);
+        }
     }
 
     record Offers(List<Offer> offers) implements SchedulerEvent {

@@ -56,4 +56,13 @@ class JsonTest {
         Resources r = Json.read(json, Resources.class);
         assertThat(r.validate("resources")).hasValueSatisfying(m -> assertThat(m).contains("resources.cpus"));
     }
+
+    @Test
+    void subscribedCarriesTheEpoch() {
+        var withEpoch = new dev.tower.api.scheduler.SchedulerEvent.Subscribed("fw-1", "s-1", 5.0, 7);
+        assertThat(Json.read(Json.write(withEpoch), dev.tower.api.scheduler.SchedulerEvent.class)).isEqualTo(withEpoch);
+        assertThat(new dev.tower.api.agent.AgentEvent.Subscribed("a-1", "s", 5.0).epoch()).isZero();
+        assertThat(Json.write(new dev.tower.api.detect.LeaderInfo("m-1", "h:5050", 3)))
+                .contains("\"epoch\":3").contains("\"address\":\"h:5050\"");
+    }
 }
