@@ -1,5 +1,6 @@
 package dev.tower.manager.runtime;
 
+import dev.tower.api.scheduler.SchedulerCall;
 import dev.tower.manager.core.Command;
 import dev.tower.manager.core.Effect;
 import dev.tower.manager.core.MasterCore;
@@ -20,7 +21,8 @@ import java.util.function.Consumer;
 /**
  * The one thread that owns the master's state: takes commands from a queue, hands them to {@link MasterCore},
  * completes the caller's future with the reply and passes the effects on. A timer enqueues a Tick every allocation
- * interval (never more than one pending).
+ * interval (never more than one pending); a framework that subscribes or revives gets one at once, since it is
+ * waiting for offers and a whole interval would be added to its start-up.
  */
 public final class CoreLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoreLoop.class);
@@ -50,11 +52,18 @@ public final class CoreLoop implements AutoCloseable {
     public void start() {
         thread.start();
         long interval = core.config().allocationInterval().toMillis();
-        ticker.scheduleAtFixedRate(() -> {
-            if (tickPending.compareAndSet(false, true)) {
-                queue.add(new Pending(new Command.Tick(), null));
-            }
-        }, interval, interval, TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(this::tickSoon, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    private void tickSoon() {
+        if (tickPending.compareAndSet(false, true)) {
+            queue.add(new Pending(new Command.Tick(), null));
+        }
+    }
+
+    private static boolean wantsOffers(Command command) {
+        return command instanceof Command.SubscribeFramework
+                || command instanceof Command.FromFramework f && f.call() instanceof SchedulerCall.Revive;
     }
 
     /** Enqueues a command; the future completes with the core's reply once it has been handled. */
@@ -92,6 +101,9 @@ public final class CoreLoop implements AutoCloseable {
             }
             if (p.reply() != null) {
                 p.reply().complete(outcome.reply());
+            }
+            if (wantsOffers(p.command())) {
+                tickSoon();
             }
             for (Effect e : outcome.effects()) {
                 try {
