@@ -306,7 +306,7 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
             while (running()) {
                 long changes = detector.leaderChanges();
                 try {
-                    follow(open(), backoff);
+                    follow(open(), backoff, changes);
                 } catch (MasterUnavailableException e) {
                     if (running()) {
                         log.info("framework {}: {}", describeId(), e.getMessage());
@@ -356,11 +356,14 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         return stream;
     }
 
-    private void follow(EventStream stream, Backoff backoff) throws IOException {
+    private void follow(EventStream stream, Backoff backoff, long changesBefore) throws IOException {
         current = stream;
         if (closed) {
             stream.close();
             return;
+        }
+        if (detector.leaderChanges() != changesBefore) {
+            leaderChanged(); // a change that came before the listener could see this stream
         }
         boolean subscribed = false;
         try {
