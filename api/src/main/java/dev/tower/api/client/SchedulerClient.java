@@ -302,14 +302,19 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
 
     private void run() {
         Backoff backoff = new Backoff(initialBackoff, maxBackoff);
+        String lastProblem = null;
         try {
             while (running()) {
                 long changes = detector.leaderChanges();
                 try {
-                    follow(open(), backoff, changes);
+                    EventStream stream = open();
+                    lastProblem = null;
+                    follow(stream, backoff, changes);
                 } catch (MasterUnavailableException e) {
-                    if (running()) {
-                        log.info("framework {}: {}", describeId(), e.getMessage());
+                    // One line per outage (or change of symptom), not one per attempt.
+                    if (running() && !e.getMessage().equals(lastProblem)) {
+                        log.info("framework {}: {}; retrying", describeId(), e.getMessage());
+                        lastProblem = e.getMessage();
                     }
                 } catch (CallRejectedException e) {
                     if (e.status() / 100 == 4) {
