@@ -15,7 +15,9 @@ import java.util.concurrent.CountDownLatch;
 /** {@code tower agent}: run an agent until Ctrl-C. */
 @Command(name = "agent", mixinStandardHelpOptions = true, description = "Run a Tower agent that offers this machine's resources.")
 public final class AgentCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--master"}, required = true, description = "Master address: host:port[,host:port].")
+    @Option(names = {"-m", "--master"}, required = true,
+            description = "Master address: host:port[,host:port], or zk://host:port[,host:port]/path to follow the "
+                    + "elected master through ZooKeeper.")
     String master;
 
     @Option(names = "--port", defaultValue = "5051", description = "HTTP port for the files API (default: ${DEFAULT-VALUE}).")

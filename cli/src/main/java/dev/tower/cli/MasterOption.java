@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 /** {@code --master}, shared by every command that talks to a running master. */
 public final class MasterOption {
     @Option(names = {"-m", "--master"}, paramLabel = "MASTER",
-            description = "Master address: host:port[,host:port]. Default: $TOWER_MASTER or 127.0.0.1:5050.")
+            description = "Master address: host:port[,host:port], or zk://host:port[,host:port]/path to find the "
+                    + "elected master through ZooKeeper. Default: $TOWER_MASTER or 127.0.0.1:5050.")
     String master;
 
     public String url() {

@@ -9,8 +9,8 @@ import org.apache.spark.scheduler.TaskSchedulerImpl;
 /**
  * Spark's entry point into Tower, found by ServiceLoader
  * ({@code META-INF/services/org.apache.spark.scheduler.ExternalClusterManager}) when the master URL is
- * {@code spark+tower://HOST:PORT[,HOST:PORT]}. Spark's own task scheduler does the task-level work; the Tower
- * backend provides the executors.
+ * {@code spark+tower://HOST:PORT[,HOST:PORT]} or {@code spark+tower://zk://ZKHOST:PORT[,ZKHOST:PORT]/PATH}.
+ * Spark's own task scheduler does the task-level work; the Tower backend provides the executors.
  */
 public final class TowerClusterManager implements ExternalClusterManager {
 

@@ -1,26 +1,26 @@
 package dev.tower.spark;
 
 import dev.tower.api.detect.MasterUrls;
+import dev.tower.api.detect.ZooKeeperUrl;
 
 import java.util.Locale;
 
 /**
- * A Spark master URL that names a Tower cluster: {@code spark+tower://HOST:PORT[,HOST:PORT]}.
+ * A Spark master URL that names a Tower cluster: {@code spark+tower://HOST:PORT[,HOST:PORT]}, or
+ * {@code spark+tower://zk://ZKHOST:PORT[,ZKHOST:PORT]/PATH} for highly available masters found through ZooKeeper.
  *
  * <p>The {@code spark} prefix is what lets stock {@code spark-submit} accept the URL; SparkContext then finds
  * {@link TowerClusterManager} by ServiceLoader. What follows the prefix is a Tower master URL in the form every Tower
  * client takes, handed unchanged to {@code SchedulerClient.builder(String, ...)}.
  *
- * @param towerMasters the Tower master URL, e.g. {@code h1:5050,h2:5050}
+ * <p>With {@code zk://} the driver's scheduler client follows the elected master through ZooKeeper, using the
+ * Curator and ZooKeeper that Spark itself ships (the plug-in jar carries neither).
+ *
+ * @param towerMasters the Tower master URL, e.g. {@code h1:5050,h2:5050} or {@code zk://z1:2181,z2:2181/tower}
  */
 public record TowerMasterUrl(String towerMasters) {
     public static final String PREFIX = "spark+tower://";
-    /**
-     * ZooKeeper-detected masters ({@code spark+tower://zk://h1:2181,h2:2181/tower}) are passed through untouched:
-     * once {@code MasterUrls.detector} understands {@code zk://}, they work here with no change to this plug-in.
-     * Until then the scheduler client refuses them at start-up with its own message.
-     */
-    static final String ZK_SCHEME = "zk://";
+    static final String ZK_SCHEME = ZooKeeperUrl.PREFIX;
 
     public static boolean matches(String sparkMasterUrl) {
         return sparkMasterUrl != null && sparkMasterUrl.toLowerCase(Locale.ROOT).startsWith(PREFIX);
@@ -38,7 +38,12 @@ public record TowerMasterUrl(String towerMasters) {
                     + "\" names no master: expected " + PREFIX + "HOST:PORT[,HOST:PORT]");
         }
         if (rest.toLowerCase(Locale.ROOT).startsWith(ZK_SCHEME)) {
-            return new TowerMasterUrl(rest);
+            try {
+                return new TowerMasterUrl(ZooKeeperUrl.parse(ZK_SCHEME + rest.substring(ZK_SCHEME.length())).toString());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Tower master URL \"" + sparkMasterUrl + "\": " + e.getMessage()
+                        + " (expected " + PREFIX + ZK_SCHEME + "ZKHOST:PORT[,ZKHOST:PORT]/PATH)", e);
+            }
         }
         while (rest.endsWith("/")) {
             rest = rest.substring(0, rest.length() - 1);

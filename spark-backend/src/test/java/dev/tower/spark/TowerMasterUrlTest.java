@@ -26,6 +26,24 @@ class TowerMasterUrlTest {
     }
 
     @Test
+    void zooKeeperUrlsAreCheckedAndNormalizedForTheSchedulerClient() {
+        assertThat(TowerMasterUrl.parse("spark+tower://zk://z1, z2:2182/tower/prod/").towerMasters())
+                .isEqualTo("zk://z1:2181,z2:2182/tower/prod");
+        assertThat(TowerMasterUrl.parse("spark+tower://ZK://z1:2181").towerMasters()).isEqualTo("zk://z1:2181/tower");
+        assertThat(dev.tower.api.detect.MasterUrls.detector(
+                TowerMasterUrl.parse("spark+tower://zk://z1:2181/tower").towerMasters()))
+                .isInstanceOf(dev.tower.api.detect.ZooKeeperMasterDetector.class)
+                .hasToString("zk://z1:2181/tower");
+        assertThatThrownBy(() -> TowerMasterUrl.parse("spark+tower://zk://z1:21x1/tower"))
+                .hasMessageContaining("bad port in ZooKeeper server 'z1:21x1'")
+                .hasMessageContaining("spark+tower://zk://z1:21x1/tower");
+        assertThatThrownBy(() -> TowerMasterUrl.parse("spark+tower://zk:///tower"))
+                .hasMessageContaining("no ZooKeeper server");
+        assertThatThrownBy(() -> TowerMasterUrl.parse("spark+tower://zk://z1:2181/"))
+                .hasMessageContaining("bad path");
+    }
+
+    @Test
     void aBadUrlSaysWhatIsWrong() {
         assertThatThrownBy(() -> TowerMasterUrl.parse("spark+tower://")).hasMessageContaining("names no master");
         assertThatThrownBy(() -> TowerMasterUrl.parse("spark+tower://h1:port"))

@@ -7,6 +7,7 @@ import dev.tower.api.client.CallSender;
 import dev.tower.api.codec.BadInputException;
 import dev.tower.api.codec.Json;
 import dev.tower.api.detect.MasterDetector;
+import dev.tower.api.detect.NoLeaderException;
 import dev.tower.api.model.TaskStatus;
 import dev.tower.api.sse.SseReader;
 import org.slf4j.Logger;
@@ -22,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -38,6 +40,11 @@ import java.util.function.Function;
  * The agent's subscription to the leading master: finds it (following {@code 307}s, skipping {@code 503}s and
  * refusals), holds the SSE event stream open, heartbeats, and re-subscribes with backoff whenever the stream ends,
  * fails, or falls silent for three heartbeat intervals. Status updates are POSTed on the current stream.
+ *
+ * <p>Failover: the connection remembers the highest leader epoch a SUBSCRIBED has carried and leaves a master that
+ * subscribes it with a lower one (a deposed leader). With a detector that learns of leader changes ({@code zk://}),
+ * a pause between attempts ends as soon as a new leader is published, and a stream held at a master that is no
+ * longer the published leader is left at once rather than when its heartbeats are missed.
  */
 public final class MasterConnection implements StatusUpdates.Sender, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MasterConnection.class);
@@ -63,6 +70,13 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
     private record StreamEnd(String reason) {
     }
 
+    /** Why {@link #consume} returned; {@code logged} when it has said so itself. */
+    private record Ended(String reason, boolean logged) {
+    }
+
+    /** Put on the current stream's queue by the detector's thread: the published leader changed. */
+    private static final Object LEADER_CHANGED = new Object();
+
     private final MasterDetector detector;
     private final HttpClient http;
     private final CallSender calls;
@@ -74,6 +88,11 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile String agentId;
     private volatile Session session;
+    /** The highest leader epoch a SUBSCRIBED has carried; only the loop thread writes it. */
+    private volatile long highestEpoch = Long.MIN_VALUE;
+    /** The queue of the stream being consumed, where the detector's listener posts {@link #LEADER_CHANGED}. */
+    private volatile BlockingQueue<Object> events;
+    private AutoCloseable leaderWatch;
     private ScheduledFuture<?> heartbeats;
     private Thread loop;
 
@@ -107,6 +126,12 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
         if (loop != null) {
             return;
         }
+        leaderWatch = detector.onLeaderChange(() -> {
+            BlockingQueue<Object> q = events;
+            if (q != null) {
+                q.add(LEADER_CHANGED);
+            }
+        });
         loop = new Thread(this::run, "agent-master-connection");
         loop.setDaemon(true);
         loop.start();
@@ -131,8 +156,17 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
         closed.countDown();
         calls.close();
         Thread t;
+        AutoCloseable watch;
         synchronized (this) {
             t = loop;
+            watch = leaderWatch;
+        }
+        if (watch != null) {
+            try {
+                watch.close();
+            } catch (Exception e) {
+                LOG.debug("removing the leader listener: {}", e.toString());
+            }
         }
         if (t != null) {
             t.interrupt();
@@ -152,12 +186,13 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
         Backoff backoff = new Backoff(timing.initialBackoff(), timing.maxBackoff(), ThreadLocalRandom.current());
         String loggedProblem = null;
         while (!isClosed()) {
+            long changes = detector.leaderChanges();
             Object attempt = subscribe();
             if (attempt instanceof Opened opened) {
                 loggedProblem = null;
-                String reason = consume(opened, backoff);
-                if (!isClosed()) {
-                    LOG.warn("lost the event stream of master {}: {}; re-subscribing", opened.endpoint, reason);
+                Ended end = consume(opened, backoff, changes);
+                if (!isClosed() && !end.logged()) {
+                    LOG.warn("lost the event stream of master {}: {}; re-subscribing", opened.endpoint, end.reason());
                 }
             } else if (!isClosed()) {
                 String problem = (String) attempt;
@@ -169,9 +204,11 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
                 }
             }
             try {
-                if (closed.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS)) {
+                // A new leader ends the pause early; close() interrupts it.
+                if (isClosed()) {
                     break;
                 }
+                detector.awaitLeaderChange(changes, backoff.next());
             } catch (InterruptedException e) {
                 if (isClosed()) {
                     break;
@@ -185,9 +222,15 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
 
     /** An {@link Opened} stream, or a one-line description of why no master took the subscription. */
     private Object subscribe() {
+        List<URI> candidates;
+        try {
+            candidates = detector.candidates();
+        } catch (NoLeaderException e) {
+            return e.getMessage();
+        }
         String body = Json.write(subscribeCall.apply(agentId));
         String problem = "no master address to try";
-        for (URI base : detector.candidates()) {
+        for (URI base : candidates) {
             URI target = endpoint(base);
             for (int hop = 0; hop < 4 && !isClosed(); hop++) {
                 HttpRequest req = HttpRequest.newBuilder(target)
@@ -233,25 +276,48 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
         return problem;
     }
 
-    /** Reads the stream until it ends or falls silent; returns why it ended. */
-    private String consume(Opened opened, Backoff backoff) {
+    /** Reads the stream until it ends, falls silent, or its master is deposed; returns why it ended. */
+    private Ended consume(Opened opened, Backoff backoff, long changesBefore) {
         BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         InputStream body = opened.response.body();
         Thread reader = new Thread(() -> read(body, queue), "agent-master-stream");
         reader.setDaemon(true);
         reader.start();
+        events = queue;
+        if (detector.leaderChanges() != changesBefore) {
+            queue.add(LEADER_CHANGED); // a change the listener could not post yet
+        }
         Duration silence = timing.subscribeTimeout();
+        long lastEvent = System.nanoTime();
         try {
             while (!isClosed()) {
-                Object item = queue.poll(silence.toMillis(), TimeUnit.MILLISECONDS);
+                long left = silence.toNanos() - (System.nanoTime() - lastEvent);
+                Object item = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
                 if (item == null) {
-                    return "no event for " + silence.toMillis() + " ms";
+                    return new Ended("no event for " + silence.toMillis() + " ms", false);
                 }
+                if (item == LEADER_CHANGED) {
+                    String other = otherLeader(opened.endpoint);
+                    if (other != null) {
+                        LOG.warn("leaving master {}: {} is now the leading master", opened.endpoint.getAuthority(),
+                                other);
+                        return new Ended(other + " is now the leading master", true);
+                    }
+                    continue;
+                }
+                lastEvent = System.nanoTime();
                 if (item instanceof StreamEnd end) {
-                    return end.reason;
+                    return new Ended(end.reason, false);
                 }
                 AgentEvent event = (AgentEvent) item;
                 if (event instanceof AgentEvent.Subscribed s) {
+                    if (s.epoch() < highestEpoch) {
+                        LOG.warn("master {} subscribed this agent at epoch {}, but epoch {} has already been seen: "
+                                        + "it was deposed; looking for the leader again",
+                                opened.endpoint.getAuthority(), s.epoch(), highestEpoch);
+                        return new Ended("deposed", true);
+                    }
+                    highestEpoch = s.epoch();
                     double hb = s.heartbeatIntervalSeconds() > 0 ? s.heartbeatIntervalSeconds() : 15;
                     silence = Duration.ofMillis(Math.round(3 * hb * 1000) + 1000);
                     backoff.reset();
@@ -262,10 +328,11 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
                     dispatch(event);
                 }
             }
-            return "closing";
+            return new Ended("closing", false);
         } catch (InterruptedException e) {
-            return "closing";
+            return new Ended("closing", false);
         } finally {
+            events = null;
             session = null;
             stopHeartbeats();
             try {
@@ -276,6 +343,17 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
             // The reader may be blocked in a read that closing does not wake; interruption does.
             reader.interrupt();
         }
+    }
+
+    /** The published leader's authority when it is not {@code endpoint}'s; null when it is, or none is known. */
+    private String otherLeader(URI endpoint) {
+        URI leader;
+        try {
+            leader = detector.candidates().get(0);
+        } catch (RuntimeException noLeader) {
+            return null; // while none is published the master may well still be serving
+        }
+        return leader.getRawAuthority().equals(endpoint.getRawAuthority()) ? null : leader.getAuthority();
     }
 
     private static void read(InputStream body, BlockingQueue<Object> queue) {

@@ -35,6 +35,8 @@ final class FakeMaster implements AutoCloseable {
     final List<Call> calls = new CopyOnWriteArrayList<>();
     volatile String assignedId = "agent-1";
     volatile double heartbeatSeconds = 0.5;
+    /** The leader epoch this master puts on SUBSCRIBED. */
+    volatile long epoch;
     volatile boolean sendHeartbeats = true;
     /** Which updates to acknowledge when they arrive; the rest wait for {@link #ack}. */
     volatile Predicate<TaskStatus> autoAck = s -> true;
@@ -82,7 +84,8 @@ final class FakeMaster implements AutoCloseable {
                 stream = ex;
                 streamId = id;
             }
-            send(new AgentEvent.Subscribed(s.agentId() != null ? s.agentId() : assignedId, id, heartbeatSeconds));
+            send(new AgentEvent.Subscribed(s.agentId() != null ? s.agentId() : assignedId, id, heartbeatSeconds,
+                    epoch));
             return;
         }
         calls.add(new Call(ex.getRequestHeaders().getFirst(MasterConnection.STREAM_ID_HEADER), call));

@@ -1,6 +1,7 @@
 package dev.tower.api.client;
 
 import dev.tower.api.detect.MasterDetector;
+import dev.tower.api.detect.NoLeaderException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +33,10 @@ final class LeadingMaster {
         this.http = http;
     }
 
+    MasterDetector detector() {
+        return detector;
+    }
+
     /** HTTP/1.1 because event streams are long chunked responses; redirects stay off so that 307s reach us. */
     static HttpClient defaultHttpClient(Duration connectTimeout) {
         return HttpClient.newBuilder()
@@ -50,12 +55,18 @@ final class LeadingMaster {
      *
      * @param request builds the request for a full URI (candidate base + {@code path})
      * @throws CallRejectedException the leader answered with a status other than 2xx
-     * @throws MasterUnavailableException no candidate answered as leader
+     * @throws MasterUnavailableException no candidate answered as leader, or the detector knows of none
      */
     Reply send(String path, Function<URI, HttpRequest> request) throws InterruptedException {
         String p = path.startsWith("/") ? path : "/" + path;
+        List<URI> candidates;
+        try {
+            candidates = detector.candidates();
+        } catch (NoLeaderException e) {
+            throw new MasterUnavailableException(e.getMessage(), e);
+        }
         List<String> tried = new ArrayList<>();
-        for (URI candidate : detector.candidates()) {
+        for (URI candidate : candidates) {
             URI master = candidate;
             for (int hop = 0; ; hop++) {
                 HttpResponse<InputStream> response;

@@ -10,16 +10,19 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One-off blocking requests to the leading master, for the CLI and tools. Retries rounds over the candidates with
- * backoff while no master leads, up to {@code timeout}.
+ * backoff while no master leads, up to {@code timeout}; a detector that learns of a new leader (ZooKeeper) cuts the
+ * pause short.
  */
 public final class MasterHttp {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     private final LeadingMaster master;
     private final Duration timeout;
+    private final Supplier<Backoff> backoffs;
 
     public MasterHttp(MasterDetector detector) {
         this(detector, LeadingMaster.defaultHttpClient(DEFAULT_TIMEOUT), DEFAULT_TIMEOUT);
@@ -27,8 +30,14 @@ public final class MasterHttp {
 
     /** @param timeout bounds both each request and the whole search for a leader */
     public MasterHttp(MasterDetector detector, HttpClient http, Duration timeout) {
+        this(detector, http, timeout, Backoff::new);
+    }
+
+    /** @param backoffs the pauses between rounds, one sequence per call */
+    MasterHttp(MasterDetector detector, HttpClient http, Duration timeout, Supplier<Backoff> backoffs) {
         this.master = new LeadingMaster(detector, http);
         this.timeout = timeout;
+        this.backoffs = backoffs;
     }
 
     /**
@@ -57,8 +66,9 @@ public final class MasterHttp {
 
     private String exchange(String path, Function<URI, HttpRequest> request) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Backoff backoff = new Backoff();
+        Backoff backoff = backoffs.get();
         while (true) {
+            long changes = master.detector().leaderChanges();
             try {
                 LeadingMaster.Reply reply = master.send(path, request);
                 try (var in = reply.response().body()) {
@@ -66,10 +76,12 @@ public final class MasterHttp {
                 }
             } catch (MasterUnavailableException e) {
                 Duration pause = backoff.next();
-                if (System.nanoTime() + pause.toNanos() > deadline) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
                     throw e;
                 }
-                sleep(pause);
+                // The last pause is cut to what is left, so that a leader elected just before the deadline is found.
+                awaitLeader(changes, pause.toNanos() > left ? Duration.ofNanos(left) : pause);
             } catch (IOException e) {
                 throw new MasterUnavailableException("reading the reply to " + path + " failed: "
                         + LeadingMaster.describe(e), e);
@@ -80,9 +92,9 @@ public final class MasterHttp {
         }
     }
 
-    private static void sleep(Duration pause) {
+    private void awaitLeader(long changes, Duration pause) {
         try {
-            Thread.sleep(pause.toMillis());
+            master.detector().awaitLeaderChange(changes, pause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MasterUnavailableException("interrupted while waiting for a leading master", e);

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -24,7 +25,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -42,6 +42,11 @@ import java.util.function.Function;
  * {@code tower-scheduler-events-*} runs every callback in stream order, {@code tower-scheduler-watchdog-*} closes a
  * stream that has missed its heartbeats. {@link #close()} stops them without ending the framework, which the master
  * keeps for its failover timeout; {@link #teardown()} ends the framework.
+ *
+ * <p>Failover: the client remembers the highest leader epoch a SUBSCRIBED has carried and leaves a master that
+ * subscribes it with a lower one (a deposed leader). With a detector that learns of leader changes (ZooKeeper), a
+ * pause between attempts ends as soon as a new leader is published, and a stream held at a master that is no
+ * longer the published leader is closed at once rather than when its heartbeats are missed.
  */
 public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchedulerClient.class);
@@ -61,11 +66,12 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
     private final int missedHeartbeats;
     private final boolean autoAcknowledge;
     private final Duration requestTimeout;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
 
     private final Thread streamThread;
     private final ExecutorService callbacks;
     private final ScheduledExecutorService watchdog;
-    private final CountDownLatch stopping = new CountDownLatch(1);
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final Object subscriptionChanged = new Object();
@@ -79,6 +85,13 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
     private volatile boolean finished;
     /** Only touched by the stream thread. */
     private boolean everSubscribed;
+    /**
+     * The highest leader epoch a SUBSCRIBED has carried; a master offering a lower one has been deposed. Written by
+     * the stream thread only.
+     */
+    private volatile long highestEpoch = Long.MIN_VALUE;
+    /** Removes the detector listener that leaves a master once another one is published as leader. */
+    private volatile AutoCloseable leaderWatch;
 
     private SchedulerClient(Builder b) {
         this.detector = b.detector;
@@ -92,6 +105,8 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         this.missedHeartbeats = b.missedHeartbeats;
         this.autoAcknowledge = b.autoAcknowledge;
         this.requestTimeout = b.requestTimeout;
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
         this.frameworkId = framework.id();
         String name = framework.name() == null ? "framework" : framework.name();
         this.streamThread = daemon("tower-scheduler-stream-" + name).newThread(this::run);
@@ -103,7 +118,10 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         return new Builder(detector, false, framework, scheduler);
     }
 
-    /** For {@code host:port[,host:port]}; the client owns the detector it builds and closes it with itself. */
+    /**
+     * For {@code host:port[,host:port]} or {@code zk://host:port[,host:port]/path}; the client owns the detector it
+     * builds and closes it with itself.
+     */
     public static Builder builder(String masterUrl, FrameworkInfo framework, Scheduler scheduler) {
         return new Builder(MasterUrls.detector(masterUrl), true, framework, scheduler);
     }
@@ -116,6 +134,7 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("already started");
         }
+        leaderWatch = detector.onLeaderChange(this::leaderChanged);
         streamThread.start();
         return this;
     }
@@ -226,7 +245,6 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         }
         closed = true;
         setSubscription(null);
-        stopping.countDown();
         EventStream s = current;
         if (s != null) {
             s.close();
@@ -283,13 +301,21 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
     }
 
     private void run() {
-        Backoff backoff = new Backoff();
+        Backoff backoff = new Backoff(initialBackoff, maxBackoff);
+        String lastProblem = null;
         try {
             while (running()) {
+                long changes = detector.leaderChanges();
                 try {
-                    follow(open(), backoff);
+                    EventStream stream = open();
+                    lastProblem = null;
+                    follow(stream, backoff, changes);
                 } catch (MasterUnavailableException e) {
-                    log.info("framework {}: {}", describeId(), e.getMessage());
+                    // One line per outage (or change of symptom), not one per attempt.
+                    if (running() && !e.getMessage().equals(lastProblem)) {
+                        log.info("framework {}: {}; retrying", describeId(), e.getMessage());
+                        lastProblem = e.getMessage();
+                    }
                 } catch (CallRejectedException e) {
                     if (e.status() / 100 == 4) {
                         // The master will give the same answer to the same subscription: retrying would hide it.
@@ -304,8 +330,9 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
                         log.info("framework {}: event stream lost: {}", describeId(), LeadingMaster.describe(e));
                     }
                 }
-                if (running() && stopping.await(backoff.next().toNanos(), TimeUnit.NANOSECONDS)) {
-                    break;
+                // A new leader ends the pause early; close() interrupts it.
+                if (running()) {
+                    detector.awaitLeaderChange(changes, backoff.next());
                 }
             }
         } catch (InterruptedException e) {
@@ -334,17 +361,30 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         return stream;
     }
 
-    private void follow(EventStream stream, Backoff backoff) throws IOException {
+    private void follow(EventStream stream, Backoff backoff, long changesBefore) throws IOException {
         current = stream;
         if (closed) {
             stream.close();
             return;
+        }
+        if (detector.leaderChanges() != changesBefore) {
+            leaderChanged(); // a change that came before the listener could see this stream
         }
         boolean subscribed = false;
         try {
             SchedulerEvent event;
             while ((event = stream.next()) != null) {
                 if (event instanceof SchedulerEvent.Subscribed s) {
+                    if (subscribed) {
+                        continue; // one per stream; a repeat changes nothing
+                    }
+                    if (s.epoch() < highestEpoch) {
+                        log.warn("framework {}: ignoring master {}: it subscribed us at epoch {}, but epoch {} has "
+                                        + "already been seen, so it was deposed; looking for the leader again",
+                                describeId(), stream.master().getAuthority(), s.epoch(), highestEpoch);
+                        return;
+                    }
+                    highestEpoch = s.epoch();
                     subscribed = true;
                     backoff.reset();
                     subscribed(stream, s);
@@ -472,10 +512,41 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         }
     }
 
+    /**
+     * On the detector's thread: a stream held at a master that the detector no longer names as leader is closed, so
+     * that the client moves to the new leader now rather than when the old one's heartbeats are missed. Nothing is
+     * done while no leader is known: the master may well still be serving.
+     */
+    private void leaderChanged() {
+        EventStream s = current;
+        if (s == null || !running()) {
+            return;
+        }
+        URI leader;
+        try {
+            leader = detector.candidates().get(0);
+        } catch (RuntimeException noLeader) {
+            return;
+        }
+        if (!leader.getRawAuthority().equals(s.master().getRawAuthority())) {
+            log.info("framework {}: {} is now the leading master; leaving {}", describeId(), leader.getAuthority(),
+                    s.master().getAuthority());
+            s.close();
+        }
+    }
+
     /** Runs once, when the client stops for good. */
     private void shutDown() {
         synchronized (subscriptionChanged) {
             subscriptionChanged.notifyAll();
+        }
+        AutoCloseable watch = leaderWatch;
+        if (watch != null) {
+            try {
+                watch.close();
+            } catch (Exception e) {
+                log.debug("removing the leader listener: {}", e.toString());
+            }
         }
         watchdog.shutdownNow();
         sender.close();
@@ -514,6 +585,8 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         private HttpClient http;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(10);
+        private Duration initialBackoff = Backoff.INITIAL;
+        private Duration maxBackoff = Backoff.MAX;
 
         private Builder(MasterDetector detector, boolean ownsDetector, FrameworkInfo framework, Scheduler scheduler) {
             this.detector = Objects.requireNonNull(detector, "detector");
@@ -554,6 +627,13 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         /** Bounds each call, the wait for a subscription's reply headers, and then for its SUBSCRIBED; default 10 s. */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Pauses between attempts to subscribe, for tests; by default from 100 ms doubling up to 5 s. */
+        Builder backoff(Duration initial, Duration max) {
+            this.initialBackoff = Objects.requireNonNull(initial, "initial");
+            this.maxBackoff = Objects.requireNonNull(max, "max");
             return this;
         }
 

@@ -4,7 +4,10 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Parses master URLs, the same forms everywhere a master is named (agent flag, CLI, scheduler client). */
+/**
+ * Parses master URLs, the same forms everywhere a master is named (agent flag, CLI, scheduler client, Spark):
+ * {@code host:port[,host:port]} or {@code zk://host:port[,host:port]/path}.
+ */
 public final class MasterUrls {
     public static final int DEFAULT_PORT = 5050;
 
@@ -12,16 +15,18 @@ public final class MasterUrls {
     }
 
     /**
-     * A detector for {@code host:port[,host:port]} (an {@code http://} prefix is accepted). Throws
-     * {@link IllegalArgumentException} naming the bad part.
+     * A detector for {@code host:port[,host:port]} (an {@code http://} prefix is accepted), or for
+     * {@code zk://host:port[,host:port]/path} (a {@link ZooKeeperMasterDetector}, which connects on first use). Throws
+     * {@link IllegalArgumentException} naming the bad part. The caller closes the detector.
      */
     public static MasterDetector detector(String url) {
         if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException("master URL is empty; expected host:port[,host:port]");
+            throw new IllegalArgumentException(
+                    "master URL is empty; expected host:port[,host:port] or zk://host:port[,host:port]/path");
         }
         String u = url.trim();
-        if (u.startsWith("zk://")) {
-            throw new IllegalArgumentException("zk:// master URLs need ZooKeeper support, which this build lacks: " + u);
+        if (ZooKeeperUrl.isZooKeeper(u)) {
+            return new ZooKeeperMasterDetector(ZooKeeperUrl.parse(u));
         }
         return new StaticMasterDetector(parseHostPorts(u));
     }

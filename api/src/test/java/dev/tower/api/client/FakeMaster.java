@@ -200,6 +200,11 @@ final class FakeMaster implements AutoCloseable {
             send(new SchedulerEvent.Subscribed(frameworkId, streamId, heartbeatIntervalSeconds));
         }
 
+        /** SUBSCRIBED from a master elected at {@code epoch}. */
+        void subscribed(String frameworkId, String streamId, double heartbeatIntervalSeconds, long epoch) {
+            send(new SchedulerEvent.Subscribed(frameworkId, streamId, heartbeatIntervalSeconds, epoch));
+        }
+
         /** Writes one event; a client that went away just ends the stream. */
         synchronized void send(SchedulerEvent event) {
             if (!open) {

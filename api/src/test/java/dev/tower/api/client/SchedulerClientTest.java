@@ -210,6 +210,34 @@ class SchedulerClientTest {
     }
 
     @Test
+    void aMasterSubscribingAtALowerEpochThanOneSeenIsLeftAndAHigherOneAccepted() throws Exception {
+        FakeMaster deposed = master();
+        FakeMaster leader = master();
+        SchedulerClient client = client(MasterUrls.detector(deposed.address() + "," + leader.address()), b -> b)
+                .start();
+        FakeMaster.Stream first = deposed.awaitStream();
+        first.subscribed("fw-9", "stream-a", 15, 7);
+        assertThat(client.awaitSubscribed(WAIT)).isTrue();
+
+        // Leadership moved on while this master was cut off; it has not noticed yet and takes the client back.
+        first.end();
+        FakeMaster.Stream stale = deposed.awaitStream();
+        deposed.redirectTo(leader); // from now on it knows
+        stale.subscribed("fw-9", "stream-b", 15, 6);
+
+        FakeMaster.Stream current = leader.awaitStream();
+        assertThat(current.subscribe().framework().id()).isEqualTo("fw-9");
+        current.subscribed("fw-9", "stream-c", 15, 8);
+        await().atMost(WAIT).until(() -> scheduler.events.size() == 3);
+        client.suppress().get(5, TimeUnit.SECONDS);
+
+        assertThat(scheduler.events).containsExactly("subscribed fw-9", "disconnected", "subscribed fw-9 reconnected");
+        assertThat(leader.received(SchedulerCall.Suppress.class)).singleElement()
+                .satisfies(r -> assertThat(r.streamId()).isEqualTo("stream-c"));
+        assertThat(deposed.received(SchedulerCall.Suppress.class)).isEmpty();
+    }
+
+    @Test
     void anErrorEventEndsTheClientWithoutReSubscribing() throws Exception {
         FakeMaster master = master();
         SchedulerClient client = started(master);
