@@ -14,10 +14,10 @@ import java.util.List;
  *
  * <p>The recording is what lets an agent restarted after a crash report the real exit status of a task that ended
  * while it was down, or of a task it found still running and watched to its end: neither is its child any more, so
- * only the task's own shell can see the status. For a shell command it costs no extra process and no extra exec:
- * {@code sh -c} here (dash) already stays in memory as the parent of the command it runs, and the subshell execs the
- * command's last simple command itself; what it adds is a fork of the small shell in place of a vfork, and the write
- * of the file. An argv command used to be exec'd by {@code setsid} directly, and now costs one more exec (the shell),
+ * only the task's own shell can see the status. For a shell command it costs no extra process and no extra exec with
+ * dash 0.5.12 as {@code /bin/sh}: {@code sh -c} already stayed in memory as the parent of the command it ran, and the
+ * subshell execs the command's last simple command itself; what it adds is a fork of the small shell in place of a
+ * vfork, and the write of the file. An argv command used to be exec'd by {@code setsid} directly, and now costs one more exec (the shell),
  * which no recording of its status can avoid: some process must stay behind to wait for it.
  *
  * <p>The task runs exactly as {@code sh -c COMMAND} ran it before, one level down: same {@code $0}, no arguments,

@@ -385,10 +385,10 @@ public final class TaskSupervisor {
         if (task.killGrace != null) {
             transition(task, TaskState.KILLED, "killed", code == null ? null : "exited with status " + code, code);
         } else if (code == null) {
-            // The process is gone, so the task did end, but how is unknown: only a task whose whole process group was
-            // killed with SIGKILL while the agent was not its parent leaves no status behind. FAILED rather than LOST,
-            // since the agent knows the task is not running (LOST says it may be), as a Mesos agent reports a task
-            // whose executor ended without a status: TASK_FAILED, reason REASON_EXECUTOR_TERMINATED.
+            // The process is gone, so the task did end, but how is unknown: it recorded no status, which mostly means
+            // its whole process group was killed with SIGKILL while the agent was not its parent. FAILED rather than
+            // LOST, since the agent knows the task is not running (LOST says it may still be), as a Mesos agent reports
+            // a task whose executor ended without telling: TASK_FAILED, reason REASON_EXECUTOR_TERMINATED.
             transition(task, TaskState.FAILED, "exit status unknown: the task ended "
                             + (ending == Ending.WHILE_AGENT_DOWN ? "while the agent was down" : "after an agent restart")
                             + " and recorded none",
