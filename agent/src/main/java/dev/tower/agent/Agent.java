@@ -160,10 +160,12 @@ public final class Agent implements AutoCloseable {
 
     /**
      * Stops the master connection and the HTTP server. Running tasks are left running, so that a restarted agent with
-     * the same work dir finds them again.
+     * the same work dir finds them again; from now on this agent records nothing about them (as if it had died), and
+     * tasks that end are reported by the next agent, from the exit status they record themselves.
      */
     @Override
     public void close() {
+        supervisor.close();
         connection.close();
         http.close();
         updates.close();

@@ -41,6 +41,8 @@ public final class Cluster implements AutoCloseable {
     private final List<TowerProcess> processes = new CopyOnWriteArrayList<>();
     /** Task processes of agents killed during a test: orphaned, so no longer descendants of anything we hold. */
     private final List<ProcessHandle> orphans = new CopyOnWriteArrayList<>();
+    /** The command line of each agent started, by name, to restart it the same. */
+    private final java.util.Map<String, List<String>> agentArgs = new java.util.concurrent.ConcurrentHashMap<>();
     /** HTTP/1.1 like the SchedulerClient; DefaultHttpClientTest covers the JDK default (HTTP/2, offering h2c). */
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -99,8 +101,23 @@ public final class Cluster implements AutoCloseable {
     public TowerProcess startAgent(String resources) {
         int port = freePort();
         int n = (int) processes.stream().filter(p -> p.name().startsWith("agent")).count() + 1;
-        return spawn("agent" + n, List.of("agent", "--master", master(), "--port", String.valueOf(port),
-                "--resources", resources, "--work-dir", workDir.resolve("agent" + n).toString()));
+        List<String> args = List.of("agent", "--master", master(), "--port", String.valueOf(port),
+                "--resources", resources, "--work-dir", workDir.resolve("agent" + n).toString());
+        agentArgs.put("agent" + n, args);
+        return spawn("agent" + n, args);
+    }
+
+    /**
+     * Starts an agent again, after {@link #killForcibly}, with the same work dir, port and resources, as an operator
+     * restarting it would. The new process is named {@code restarted-} and the agent's name.
+     */
+    public TowerProcess restartAgent(TowerProcess killed) {
+        List<String> args = agentArgs.get(killed.name());
+        if (args == null || killed.process().isAlive()) {
+            throw new IllegalArgumentException(killed.name() + " is not an agent that was killed");
+        }
+        agentArgs.put("restarted-" + killed.name(), args);
+        return spawn("restarted-" + killed.name(), args);
     }
 
     public List<AgentView> agents() {

@@ -8,7 +8,10 @@ import java.util.concurrent.CompletableFuture;
 /** A launched task. */
 public interface Container {
 
-    /** The id of the task's main process (for the process containerizer, also its process group). */
+    /**
+     * The id of the task's main process (for the process containerizer, the shell that runs the task and leads its
+     * process group).
+     */
     long pid();
 
     /** When the main process started, to recognise it again after an agent restart (pids are reused). */

@@ -2,6 +2,7 @@ package dev.tower.agent.containerizer;
 
 import dev.tower.api.model.TaskInfo;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -20,10 +21,15 @@ public interface Containerizer {
     Container launch(LaunchSpec spec) throws LaunchException;
 
     /**
-     * The container of a task launched by an earlier run of the agent, if it is still running. Containerizers that
-     * cannot find their tasks again return empty, and the task is reported lost.
+     * The container of a task launched by an earlier run of the agent: still running (its exit completes when it
+     * ends), or ended while the agent was down (its exit already complete). Either way the exit carries the task's
+     * status when the containerizer can learn it. Containerizers that cannot find their tasks again return empty,
+     * and the task is reported lost.
+     *
+     * @param checkpointDir the directory the task was launched with ({@link LaunchSpec#checkpointDir()})
+     * @param startedAt when the task's process started, null if unknown
      */
-    default Optional<Container> recover(TaskInfo task, long pid, Instant startedAt) {
+    default Optional<Container> recover(TaskInfo task, Path checkpointDir, long pid, Instant startedAt) {
         return Optional.empty();
     }
 }

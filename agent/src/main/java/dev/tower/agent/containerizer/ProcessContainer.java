@@ -10,8 +10,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
-/** A task running as a process group led by {@link #pid()}. */
+/**
+ * A task running as a process group led by {@link #pid()}. When the leader ends, whatever it left behind in the group is
+ * killed.
+ */
 final class ProcessContainer implements Container {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessContainer.class);
 
@@ -22,14 +26,21 @@ final class ProcessContainer implements Container {
     private ScheduledFuture<?> forceKill;
     private Instant forceAt;
 
+    /**
+     * @param leaderExit the leader's exit status once it has ended; null when it cannot be known
+     * @param groupStillOurs asked once the leader has ended: whether the process group {@code pgid} can still only be
+     *                       the task's (false once its number may have been reused by someone else's)
+     */
     ProcessContainer(long pgid, Optional<Instant> startedAt, CompletableFuture<Integer> leaderExit,
-                     ScheduledExecutorService timer) {
+                     BooleanSupplier groupStillOurs, ScheduledExecutorService timer) {
         this.pgid = pgid;
         this.startedAt = startedAt;
         this.timer = timer;
         this.exit = leaderExit.thenApply(code -> {
             // Children left behind by the main process would otherwise hold the task's ports and files forever.
-            ProcessGroup.signal(pgid, ProcessGroup.Signal.KILL);
+            if (groupStillOurs.getAsBoolean()) {
+                ProcessGroup.signal(pgid, ProcessGroup.Signal.KILL);
+            }
             cancelForceKill();
             return new ContainerExit(code);
         });

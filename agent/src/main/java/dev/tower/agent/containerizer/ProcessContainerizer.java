@@ -6,19 +6,24 @@ import dev.tower.api.model.TaskInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * Runs command tasks as plain child processes. {@code setsid} puts each task in its own session, so the task's pid
- * is its process group id and a kill reaches everything it forked.
+ * Runs command tasks as plain child processes, each started by {@link TaskCommand}: in a session of its own (so the
+ * task's pid is its process group id and a kill reaches everything it forked), under a shell that records its exit
+ * status in the task's checkpoint directory. Tasks outlive the agent (their output goes to files in the sandbox, not
+ * to pipes the agent holds), and an agent restarted on the same work dir watches them again and learns their exit
+ * status from that record.
  */
 public final class ProcessContainerizer implements Containerizer {
+    /** How often a task left by an earlier run of the agent is checked for its end (it cannot be waited for). */
+    static final Duration ORPHAN_POLL = Duration.ofMillis(250);
+
     private final ScheduledExecutorService timer;
     private final Map<String, String> agentEnv;
 
@@ -48,7 +53,7 @@ public final class ProcessContainerizer implements Containerizer {
             throw new LaunchException("task has no command to run");
         }
         Path workDir = workingDir(spec.sandbox(), cmd.workingDir());
-        ProcessBuilder pb = new ProcessBuilder(argv(cmd))
+        ProcessBuilder pb = new ProcessBuilder(TaskCommand.of(cmd, ExitStatusFile.in(spec.checkpointDir())))
                 .directory(workDir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.sandbox().resolve("stdout").toFile()))
@@ -61,36 +66,28 @@ public final class ProcessContainerizer implements Containerizer {
         } catch (IOException e) {
             throw new LaunchException("cannot start process: " + e.getMessage());
         }
+        // The agent is the parent: the JDK reaps the task and reports its status (the record is for a later agent).
         return new ProcessContainer(process.pid(), process.info().startInstant(),
-                process.onExit().thenApply(Process::exitValue), timer);
+                process.onExit().thenApply(Process::exitValue), () -> true, timer);
     }
 
     /**
-     * The process group of a task started by an earlier agent, if that very process is still alive (same pid and start
-     * time). Its exit status cannot be learned, since it is no longer this JVM's child.
+     * The process group of a task started by an earlier run of the agent. If that very process (same pid and start
+     * time) still runs, it is watched until it ends; otherwise it ended while the agent was down. Either way its exit
+     * status is the one it recorded, if it did: a task whose whole group was killed with SIGKILL records none.
      */
     @Override
-    public Optional<Container> recover(TaskInfo task, long pid, Instant startedAt) {
-        return ProcessHandle.of(pid)
-                .filter(ProcessHandle::isAlive)
-                .filter(h -> startedAt == null || h.info().startInstant().map(startedAt::equals).orElse(false))
-                .map(h -> new ProcessContainer(pid, Optional.ofNullable(startedAt),
-                        h.onExit().thenApply(x -> (Integer) null), timer));
-    }
-
-    static List<String> argv(CommandInfo cmd) {
-        List<String> argv = new ArrayList<>();
-        argv.add("setsid");
-        if (cmd.isShell()) {
-            argv.add("/bin/sh");
-            argv.add("-c");
-            argv.add(cmd.value());
-        } else {
-            argv.add(cmd.value());
-            // arguments[0] is argv[0], which ProcessBuilder cannot set; the executable path stands in for it.
-            argv.addAll(cmd.arguments().isEmpty() ? List.of() : cmd.arguments().subList(1, cmd.arguments().size()));
+    public Optional<Container> recover(TaskInfo task, Path checkpointDir, long pid, Instant startedAt) {
+        if (!canLaunch(task)) {
+            return Optional.empty();
         }
-        return argv;
+        Path statusFile = ExitStatusFile.in(checkpointDir);
+        CompletableFuture<Void> ended = OrphanProcess.find(pid, startedAt)
+                .map(p -> p.onExit(timer, ORPHAN_POLL))
+                .orElseGet(() -> CompletableFuture.completedFuture(null));
+        return Optional.of(new ProcessContainer(pid, Optional.ofNullable(startedAt),
+                ended.thenApply(v -> ExitStatusFile.read(statusFile).orElse(null)),
+                () -> !OrphanProcess.pidReused(pid, startedAt), timer));
     }
 
     private static Path workingDir(Path sandbox, String dir) throws LaunchException {

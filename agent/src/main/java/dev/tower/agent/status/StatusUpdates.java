@@ -122,6 +122,18 @@ public final class StatusUpdates {
         }
     }
 
+    /**
+     * The directory of a tracked task's checkpoint. It lives as long as the checkpoint (until the task is settled) and
+     * survives agent restarts, so a containerizer may keep there what it needs to recover the task.
+     */
+    public synchronized Path checkpointDir(TaskKey key) {
+        Stream s = streams.get(key);
+        if (s == null) {
+            throw new IllegalStateException(key + " is not tracked");
+        }
+        return s.meta.dir();
+    }
+
     /** Journals the update and sends it as soon as every earlier update of the task is acknowledged. */
     public synchronized void enqueue(TaskKey key, TaskStatus status) {
         Stream s = streams.get(key);

@@ -21,7 +21,9 @@ import java.util.List;
 
 /**
  * A task's checkpoint directory, {@code meta/frameworks/<fw>/tasks/<task>/}: {@code task.json} (replaced atomically)
- * and {@code updates.log}, an append-only JSON-lines journal of updates and acknowledgements.
+ * and {@code updates.log}, an append-only JSON-lines journal of updates and acknowledgements. Containerizers may keep
+ * files of their own beside them (the process containerizer's record of a task's exit status); they go with the
+ * directory.
  *
  * <p>Only what a crash could not rebuild is fsync'd: the checkpoint that records a launched process, and terminal
  * updates (they carry the exit code). Losing anything else is harmless — a task checkpointed before it was launched

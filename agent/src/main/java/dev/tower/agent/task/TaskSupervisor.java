@@ -58,6 +58,17 @@ public final class TaskSupervisor {
     private final Clock clock;
     private StatusUpdates updates;
     private final Map<TaskKey, Task> tasks = new LinkedHashMap<>();
+    private boolean closed;
+
+    /** When a task's process ended, as far as the agent is concerned. */
+    private enum Ending {
+        /** The agent launched it and was there to see it end (as its parent, it always learns the status). */
+        WATCHED,
+        /** It ended after an agent restart, watched again by the new agent, which is no longer its parent. */
+        AFTER_AGENT_RESTART,
+        /** It ended while the agent was down; found so when the agent restarted. */
+        WHILE_AGENT_DOWN
+    }
 
     /** Mutable state of one task; guarded by the supervisor's lock. */
     private static final class Task {
@@ -211,8 +222,9 @@ public final class TaskSupervisor {
     }
 
     /**
-     * Restores the tasks found in the checkpoints. A process that is still alive is watched again; one that is gone
-     * without a terminal update is reported FAILED, since its exit status is lost.
+     * Restores the tasks found in the checkpoints. A task whose process still runs is watched again, and reported
+     * with its exit status when it ends; one whose process ended while the agent was down is reported with the exit
+     * status it recorded. Both are reported RUNNING first if that update was lost with the agent.
      */
     public void recover(List<StatusUpdates.Recovered> recovered) {
         for (StatusUpdates.Recovered r : recovered) {
@@ -226,22 +238,46 @@ public final class TaskSupervisor {
                 task.ended.complete(null);
                 continue;
             }
-            Optional<Container> alive = cp.pid() == null ? Optional.empty() : containerizers.stream()
-                    .map(c -> c.recover(cp.task(), cp.pid(), cp.startedAt() == null ? null : Instant.parse(cp.startedAt())))
+            if (cp.pid() == null) {
+                // Its process was never recorded: the agent went down while fetching or launching it.
+                synchronized (this) {
+                    transition(task, TaskState.FAILED, "agent restarted while the task was being launched", null, null);
+                }
+                continue;
+            }
+            Instant startedAt = cp.startedAt() == null ? null : Instant.parse(cp.startedAt());
+            Path checkpointDir = updates.checkpointDir(r.key());
+            Optional<Container> found = containerizers.stream()
+                    .map(c -> c.recover(cp.task(), checkpointDir, cp.pid(), startedAt))
                     .flatMap(Optional::stream)
                     .findFirst();
-            if (alive.isPresent()) {
-                LOG.info("{} is still running as pid {} after the agent restart; watching it again", r.key(), cp.pid());
-                synchronized (this) {
-                    task.container = alive.get();
-                }
-                alive.get().exit().thenAccept(exit -> exited(task, exit));
-            } else {
+            if (found.isEmpty()) {
                 synchronized (this) {
                     transition(task, TaskState.FAILED, "agent restarted; task lost", null, null);
                 }
+                continue;
             }
+            Container container = found.get();
+            boolean endedWhileDown = container.exit().isDone();
+            if (endedWhileDown) {
+                LOG.info("{} (pid {}) ended while the agent was down", r.key(), cp.pid());
+            } else {
+                LOG.info("{} is still running as pid {} after the agent restart; watching it again", r.key(), cp.pid());
+            }
+            synchronized (this) {
+                task.container = container;
+                if (task.state != TaskState.RUNNING) {
+                    transition(task, TaskState.RUNNING, null, "pid " + cp.pid(), null);
+                }
+            }
+            container.exit().thenAccept(exit -> exited(task, exit,
+                    endedWhileDown ? Ending.WHILE_AGENT_DOWN : Ending.AFTER_AGENT_RESTART));
         }
+    }
+
+    /** Stops recording: tasks that end from now on are left for the next run of the agent to report. */
+    public synchronized void close() {
+        closed = true;
     }
 
     /** What SUBSCRIBE reports: every task not yet terminal-and-acknowledged. */
@@ -305,6 +341,9 @@ public final class TaskSupervisor {
     private void launch(Task task) {
         Optional<Containerizer> containerizer = containerizers.stream().filter(c -> c.canLaunch(task.info)).findFirst();
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             if (task.killGrace != null) {
                 transition(task, TaskState.KILLED, "killed", "killed before it started", null);
                 return;
@@ -317,7 +356,7 @@ public final class TaskSupervisor {
         Container container;
         try {
             container = containerizer.get().launch(new LaunchSpec(task.key.frameworkId(), agentId.get(), hostname,
-                    task.info, task.sandbox));
+                    task.info, task.sandbox, updates.checkpointDir(task.key)));
         } catch (LaunchException e) {
             synchronized (this) {
                 transition(task, TaskState.FAILED, "launch failed: " + e.getMessage(), null, null);
@@ -337,20 +376,28 @@ public final class TaskSupervisor {
             container.kill(killNow);
         }
         // Registered after RUNNING is queued, so a process that exits at once still reports RUNNING first.
-        container.exit().thenAccept(exit -> exited(task, exit));
+        container.exit().thenAccept(exit -> exited(task, exit, Ending.WATCHED));
     }
 
-    private synchronized void exited(Task task, ContainerExit exit) {
+    private synchronized void exited(Task task, ContainerExit exit, Ending ending) {
         Integer code = exit.exitCode();
+        String whileDown = ending == Ending.WHILE_AGENT_DOWN ? " while the agent was down" : "";
         if (task.killGrace != null) {
             transition(task, TaskState.KILLED, "killed", code == null ? null : "exited with status " + code, code);
         } else if (code == null) {
-            transition(task, TaskState.FAILED, "exit status unknown: the task ended while the agent was restarted",
-                    null, null);
+            // The process is gone, so the task did end, but how is unknown: it recorded no status, which mostly means
+            // its whole process group was killed with SIGKILL while the agent was not its parent. FAILED rather than
+            // LOST, since the agent knows the task is not running (LOST says it may still be), as a Mesos agent reports
+            // a task whose executor ended without telling: TASK_FAILED, reason REASON_EXECUTOR_TERMINATED.
+            transition(task, TaskState.FAILED, "exit status unknown: the task ended "
+                            + (ending == Ending.WHILE_AGENT_DOWN ? "while the agent was down" : "after an agent restart")
+                            + " and recorded none",
+                    "pid " + task.container.pid() + " is gone; was its process group killed with SIGKILL?", null);
         } else if (code == 0) {
-            transition(task, TaskState.FINISHED, null, "exited with status 0", 0);
+            transition(task, TaskState.FINISHED, null, "exited with status 0" + whileDown, 0);
         } else {
-            transition(task, TaskState.FAILED, "exited with status " + code, null, code);
+            transition(task, TaskState.FAILED, "exited with status " + code, whileDown.isEmpty() ? null
+                    : "ended" + whileDown, code);
         }
     }
 
@@ -362,9 +409,12 @@ public final class TaskSupervisor {
         return task.killGrace != null ? "killed" : otherwise;
     }
 
-    /** Must hold the lock. Terminal states are final: a task gets exactly one. */
+    /**
+     * Must hold the lock. Terminal states are final: a task gets exactly one. Once closed, the supervisor records
+     * nothing: whatever happens next is for the next run of the agent to find.
+     */
     private void transition(Task task, TaskState state, String reason, String message, Integer exitCode) {
-        if (task.state.isTerminal()) {
+        if (task.state.isTerminal() || closed) {
             return;
         }
         task.state = state;

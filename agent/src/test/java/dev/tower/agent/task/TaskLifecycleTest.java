@@ -161,12 +161,13 @@ class TaskLifecycleTest {
     }
 
     @Test
-    void taskWhoseProcessIsGoneAfterARestartIsReportedFailed() throws Exception {
+    void taskWhoseProcessIsGoneWithoutARecordAfterARestartIsFailedWithStatusUnknown() throws Exception {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
         TaskInfo task = TaskInfo.of("t10", Resources.EMPTY, CommandInfo.shell("sleep 1000"));
         dev.tower.agent.status.TaskKey key = new dev.tower.agent.status.TaskKey("fw1", "t10");
-        // What an agent that died while the task ran leaves behind: a checkpoint, RUNNING unacknowledged.
+        // What an agent that died while the task ran leaves behind: a checkpoint, RUNNING unacknowledged. The process
+        // recorded no exit status (as when its whole group is killed with SIGKILL).
         h.updates.track(key, new dev.tower.agent.status.TaskCheckpoint("fw1", FW, task,
                 h.sandboxes.create("fw1", "t10").toString(), gone.pid(), null));
         h.updates.close();
@@ -181,7 +182,26 @@ class TaskLifecycleTest {
         await().until(() -> h.ended("t10"));
         assertThat(h.of("t10")).extracting(TaskStatus::state).containsExactly(TaskState.RUNNING, TaskState.FAILED);
         assertThat(h.of("t10").get(0).uuid()).isEqualTo("u-running");
-        assertThat(h.last("t10").reason()).isEqualTo("agent restarted; task lost");
+        assertThat(h.last("t10").reason())
+                .isEqualTo("exit status unknown: the task ended while the agent was down and recorded none");
+        assertThat(h.last("t10").exitCode()).isNull();
+    }
+
+    @Test
+    void taskCheckpointedBeforeItsProcessWasRecordedIsFailedAfterARestart() throws Exception {
+        TaskInfo task = TaskInfo.of("t11", Resources.EMPTY, CommandInfo.shell("true"));
+        dev.tower.agent.status.TaskKey key = new dev.tower.agent.status.TaskKey("fw1", "t11");
+        h.updates.track(key, new dev.tower.agent.status.TaskCheckpoint("fw1", FW, task,
+                h.sandboxes.create("fw1", "t11").toString(), null, null));
+        h.close();
+
+        h = new SupervisorHarness(workDir);
+        h.supervisor.recover(h.updates.recover());
+        h.updates.resendAll();
+
+        await().until(() -> h.ended("t11"));
+        assertThat(h.last("t11").state()).isEqualTo(TaskState.FAILED);
+        assertThat(h.last("t11").reason()).isEqualTo("agent restarted while the task was being launched");
     }
 
     @Test

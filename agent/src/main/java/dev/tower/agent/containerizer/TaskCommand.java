@@ -1,0 +1,71 @@
+package dev.tower.agent.containerizer;
+
+import dev.tower.api.model.CommandInfo;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line that starts a process task: {@code setsid /bin/sh -c SCRIPT}, where the shell runs the task as a
+ * subshell, waits for it, and records its exit status in an {@link ExitStatusFile} before exiting with that same
+ * status. {@code setsid} puts the task in a session of its own, so the shell's pid is also the task's process group
+ * and a signal to the group reaches everything the task started.
+ *
+ * <p>The recording is what lets an agent restarted after a crash report the real exit status of a task that ended
+ * while it was down, or of a task it found still running and watched to its end: neither is its child any more, so
+ * only the task's own shell can see the status. For a shell command it costs no extra process and no extra exec with
+ * dash 0.5.12 as {@code /bin/sh}: {@code sh -c} already stayed in memory as the parent of the command it ran, and the
+ * subshell execs the command's last simple command itself; what it adds is a fork of the small shell in place of a
+ * vfork, and the write of the file. An argv command used to be exec'd by {@code setsid} directly, and now costs one more exec (the shell),
+ * which no recording of its status can avoid: some process must stay behind to wait for it.
+ *
+ * <p>The task runs exactly as {@code sh -c COMMAND} ran it before, one level down: same {@code $0}, no arguments,
+ * default signal dispositions, its own traps, {@code exit N} and {@code exec} as usual, its status the subshell's
+ * ({@code N}, or 128 + S for a death by signal S, as Java reports a process killed by a signal). The waiting shell
+ * traps the signals a task may be sent as a group ({@code HUP INT QUIT TERM USR1 USR2 ALRM}) with a no-op, which a
+ * subshell resets to the default, so a SIGTERM from the agent leaves the shell waiting for the task's own reaction to
+ * it, as a task exec'd directly would have it. Differences: the whole command is parsed before any of it runs (a
+ * syntax error anywhere runs nothing; the exit status is 2 either way), and {@code $$} names the waiting shell, which
+ * ignores those signals when sent to it alone: signal the group ({@code kill -- -PID}), as the agent does.
+ *
+ * <p>An argv command runs as {@code exec "$0" "$@"} in the subshell: {@code exec} looks the program up on
+ * {@code PATH} as {@code setsid} did, never as a shell builtin, and passes the arguments untouched.
+ */
+final class TaskCommand {
+    /** Signals the waiting shell survives; a task is sent them as a group and decides itself whether it ends. */
+    private static final String SURVIVED_SIGNALS = "HUP INT QUIT TERM USR1 USR2 ALRM";
+
+    private TaskCommand() {
+    }
+
+    static List<String> of(CommandInfo cmd, Path exitStatusFile) {
+        List<String> argv = new ArrayList<>();
+        argv.add("setsid");
+        argv.add("/bin/sh");
+        argv.add("-c");
+        if (cmd.isShell()) {
+            argv.add(script(cmd.value(), exitStatusFile));
+        } else {
+            argv.add(script("exec \"$0\" \"$@\"", exitStatusFile));
+            argv.add(cmd.value());
+            // arguments[0] is argv[0], which neither ProcessBuilder nor exec can set; the executable stands in for it.
+            argv.addAll(cmd.arguments().isEmpty() ? List.of() : cmd.arguments().subList(1, cmd.arguments().size()));
+        }
+        return argv;
+    }
+
+    /**
+     * The task starts on the script's first line, so the shell's messages name the same line numbers as before; the
+     * newline before {@code )} keeps a trailing comment of the task from swallowing it.
+     */
+    private static String script(String task, Path exitStatusFile) {
+        return "trap : " + SURVIVED_SIGNALS + "; ( " + task + "\n"
+                + "); s=$?; printf '%d\\n' \"$s\" 2>/dev/null >|" + quote(exitStatusFile.toAbsolutePath().toString())
+                + "; exit \"$s\"";
+    }
+
+    static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}
