@@ -77,6 +77,15 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
+    /** No processes yet: for clusters that start their own (several masters, say) with {@link #tower}. */
+    static Cluster bare(String name) {
+        return new Cluster(name);
+    }
+
+    Path workDir() {
+        return workDir;
+    }
+
     public String master() {
         return "127.0.0.1:" + masterPort;
     }
@@ -239,6 +248,11 @@ public final class Cluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Starts {@code tower ARGS} as {@code role}; killed by {@link #close()}. */
+    TowerProcess tower(String role, List<String> towerArgs) {
+        return spawn(role, towerArgs);
     }
 
     private TowerProcess spawn(String role, List<String> towerArgs) {
