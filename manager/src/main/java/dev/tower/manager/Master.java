@@ -165,6 +165,7 @@ public final class Master implements AutoCloseable {
     }
 
     private synchronized void serve(MasterCore core, Registry registry) {
+        stopServing("a new term begins", false); // never two cores at once (there is none here normally)
         Term t = new Term(core, registry);
         t.loop.start();
         term = t;
