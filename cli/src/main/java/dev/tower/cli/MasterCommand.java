@@ -1,10 +1,14 @@
 package dev.tower.cli;
 
+import dev.tower.api.detect.ZooKeeperUrl;
 import dev.tower.manager.Master;
 import dev.tower.manager.MasterOptions;
 import dev.tower.manager.core.MasterConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,10 +16,18 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
-/** {@code tower master}: run a master until Ctrl-C. */
-@Command(name = "master", mixinStandardHelpOptions = true, description = "Run a Tower master.")
+/** {@code tower master}: run a master until Ctrl-C; with {@code --zk}, one of several electing their leader. */
+@Command(name = "master", mixinStandardHelpOptions = true, description = {"Run a Tower master.",
+        "With --zk, run one of several masters: they elect the leader through ZooKeeper and keep the registry there; "
+                + "standbys redirect every call to the leader and take over when it goes."})
 public final class MasterCommand implements Callable<Integer> {
+    private static final long SHUTDOWN_WAIT_SECONDS = 15;
+
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--port", defaultValue = "5050", description = "HTTP port (default: ${DEFAULT-VALUE}).")
     int port;
 
@@ -39,22 +51,86 @@ public final class MasterCommand implements Callable<Integer> {
             description = "Offers not answered within this are rescinded (default: ${DEFAULT-VALUE}).")
     Duration offerTimeout;
 
-    @Override
-    public Integer call() throws Exception {
+    @Option(names = "--zk", paramLabel = "zk://HOST:PORT[,HOST:PORT]/PATH", converter = ZooKeeperUrlConverter.class,
+            description = "Elect the leading master through ZooKeeper and keep the registry there, below PATH "
+                    + "(default /tower); the zk:// prefix may be left out. Without it this master leads alone.")
+    ZooKeeperUrl zk;
+
+    @Option(names = "--zk-session-timeout", defaultValue = "10s", converter = DurationConverter.class,
+            description = "ZooKeeper session timeout: a leader cut off this long stops leading, and a dead leader is "
+                    + "replaced about this fast (default: ${DEFAULT-VALUE}; ZooKeeper keeps it within its own bounds).")
+    Duration zkSessionTimeout;
+
+    @Option(names = "--agent-reregister-timeout", defaultValue = "10s", converter = DurationConverter.class,
+            description = "A newly elected leader waits this long for the registry's agents to re-subscribe, then "
+                    + "marks the missing ones unreachable (default: ${DEFAULT-VALUE}).")
+    Duration agentReregisterTimeout;
+
+    /** Parses {@code --zk}; a bad URL is reported naming the option, like any bad value. */
+    static final class ZooKeeperUrlConverter implements CommandLine.ITypeConverter<ZooKeeperUrl> {
+        @Override
+        public ZooKeeperUrl convert(String value) {
+            try {
+                return ZooKeeperUrl.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** The master's options from the flags; a bad value is a usage error naming its flag. */
+    MasterOptions options() {
         weights.forEach((role, w) -> {
             if (!(w > 0) || w.isInfinite()) {
-                throw new IllegalArgumentException("--weights: weight of role " + role + " must be > 0");
+                throw usage("--weights: weight of role " + role + " must be > 0");
             }
         });
+        requirePositive("--zk-session-timeout", zkSessionTimeout);
+        if (zkSessionTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw usage("--zk-session-timeout: too long: " + zkSessionTimeout);
+        }
+        requirePositive("--agent-reregister-timeout", agentReregisterTimeout);
+        requirePositive("--agent-unreachable-timeout", unreachableTimeout);
+        requirePositive("--offer-timeout", offerTimeout);
         MasterConfig core = MasterConfig.defaults().withWeights(weights)
-                .withAgentUnreachableTimeout(unreachableTimeout).withOfferTimeout(offerTimeout);
+                .withAgentUnreachableTimeout(unreachableTimeout).withOfferTimeout(offerTimeout)
+                .withAgentReregisterTimeout(agentReregisterTimeout);
         MasterOptions options = MasterOptions.defaults(workDir).withPort(port).withHosts(bind, advertise).withCore(core);
+        return zk == null ? options : options.withZooKeeper(zk, zkSessionTimeout);
+    }
+
+    private void requirePositive(String flag, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw usage(flag + ": must be more than 0, got " + d.toMillis() + " ms");
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        MasterOptions options = options();
         CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
         try (Master master = Master.start(options)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tower-master-shutdown"));
-            System.out.println("Tower master listening at http://" + master.address());
+            // The JVM halts once its shutdown hooks return: wait for the master to close (a leader hands over to a
+            // standby at once then, instead of after the ZooKeeper session timeout).
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stop.countDown();
+                try {
+                    closed.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "tower-master-shutdown"));
+            System.out.println("Tower master listening at http://" + master.address()
+                    + (zk == null ? "" : " (standby until elected through " + zk + ")"));
             System.out.flush();
             stop.await();
+        } finally {
+            closed.countDown();
         }
         return 0;
     }

@@ -1,13 +1,20 @@
 package dev.tower.manager;
 
+import dev.tower.api.detect.LeaderInfo;
+import dev.tower.manager.core.ClusterEvent;
 import dev.tower.manager.core.Effect;
 import dev.tower.manager.core.IdGenerator;
 import dev.tower.manager.core.MasterCore;
+import dev.tower.manager.core.RegistrySnapshot;
 import dev.tower.manager.events.EventBus;
+import dev.tower.manager.ha.ZooKeeperLeadership;
+import dev.tower.manager.ha.ZooKeeperRegistry;
 import dev.tower.manager.http.AgentResource;
 import dev.tower.manager.http.CallGateway;
 import dev.tower.manager.http.ErrorMapper;
+import dev.tower.manager.http.HealthView;
 import dev.tower.manager.http.IgnoreUpgradeRequests;
+import dev.tower.manager.http.LeaderRouting;
 import dev.tower.manager.http.OperatorResource;
 import dev.tower.manager.http.SchedulerResource;
 import dev.tower.manager.http.StreamCallHandler;
@@ -28,43 +35,98 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.InstantSource;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** A running master: the core loop, its streams, and the HTTP API. The one place that wires every part. */
+/**
+ * A running master: the HTTP API, and — while it leads — the core loop, its streams and its registry. The one place
+ * that wires every part.
+ * <p>
+ * Without ZooKeeper ({@link MasterOptions#zooKeeper()} null) it leads at once, with epoch 0, until closed. With
+ * ZooKeeper it starts as a standby and contends for leadership ({@link ZooKeeperLeadership}). Each time it is
+ * elected it loads the registry into a fresh {@link MasterCore} ({@link MasterCore#recover}) and serves; when it
+ * loses the leadership it stops at once (no more offers, every stream closed), drops that core and is a standby
+ * again, contending. A standby answers {@code /health} itself and every other request with a {@code 307} to the
+ * leader (or {@code 503} while none is elected). Several masters can live in one JVM.
+ */
 public final class Master implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Master.class);
+    /** How long a master that shuts down while leading waits for its last registry writes. */
+    private static final long FLUSH_ON_CLOSE_SECONDS = 2;
 
     private final MasterOptions options;
-    private final CoreLoop loop;
-    private final Streams streams;
+    private final String masterId;
     private final EventBus events = new EventBus();
-    private final Registry registry = new InMemoryRegistry();
+    private final CallGateway gateway = new CallGateway();
     private final ScheduledExecutorService heartbeats;
     private final HttpServer server;
-    private final String masterId;
+    private volatile ZooKeeperLeadership election;
+    private volatile Term term;
+    private volatile boolean closed;
+
+    /** One stretch of leadership: the core and everything that lives exactly as long as it. */
+    private final class Term {
+        final long epoch;
+        final Registry registry;
+        final Streams streams;
+        final CoreLoop loop;
+
+        Term(MasterCore core, Registry registry) {
+            this.epoch = core.epoch();
+            this.registry = registry;
+            CoreLoop[] loopRef = new CoreLoop[1];
+            this.streams = new Streams(command -> loopRef[0].submit(command));
+            this.loop = new CoreLoop(core, this::carryOut);
+            loopRef[0] = loop;
+        }
+
+        private void carryOut(Effect effect) {
+            if (effect instanceof Effect.ToFramework e) {
+                streams.send(e.connectionId(), e.event());
+            } else if (effect instanceof Effect.ToAgent e) {
+                streams.send(e.connectionId(), e.event());
+            } else if (effect instanceof Effect.CloseStream e) {
+                streams.close(e.connectionId());
+            } else if (effect instanceof Effect.Publish e) {
+                events.publish(e.event());
+            } else if (effect instanceof Effect.Persist e) {
+                registry.apply(e.change());
+            }
+        }
+
+        /** Stops handling commands (so no more offers), closes every stream, and the registry. */
+        void stop(boolean flushRegistry) {
+            loop.close();
+            streams.close();
+            if (registry instanceof ZooKeeperRegistry z) {
+                if (flushRegistry) {
+                    try {
+                        z.flush().get(FLUSH_ON_CLOSE_SECONDS, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        log.warn("registry writes not finished on shutdown: {}", e.toString());
+                    }
+                }
+                z.close();
+            }
+        }
+    }
 
     private Master(MasterOptions options) {
         this.options = options;
-        IdGenerator ids = IdGenerator.random();
-        this.masterId = ids.next("master");
-        MasterCore core = new MasterCore(options.core(), InstantSource.system(), ids);
-        CoreLoop[] loopRef = new CoreLoop[1];
-        this.streams = new Streams(command -> loopRef[0].submit(command));
-        this.loop = new CoreLoop(core, this::carryOut);
-        loopRef[0] = loop;
-        CallGateway gateway = new CallGateway(loop, streams);
+        this.masterId = IdGenerator.random().next("master");
         ResourceConfig rc = new ResourceConfig()
                 .register(new SchedulerResource(gateway))
                 .register(new AgentResource(gateway))
-                .register(new OperatorResource(gateway, masterId))
+                .register(new OperatorResource(gateway, masterId, this::health))
                 .register(ErrorMapper.class);
         rc.property("jersey.config.server.wadl.disableWadl", true);
         URI uri = URI.create("http://" + options.bindHost() + ":" + options.port() + "/");
         GrizzlyHttpContainer jersey = ContainerFactory.createContainer(GrizzlyHttpContainer.class, rc);
         this.server = GrizzlyHttpServerFactory.createHttpServer(uri, false);
-        server.getServerConfiguration().addHttpHandler(new StreamCallHandler(loop, jersey), "/");
+        server.getServerConfiguration().addHttpHandler(new StreamCallHandler(gateway, new Routing(), jersey), "/");
         server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tower-heartbeats");
@@ -73,34 +135,134 @@ public final class Master implements AutoCloseable {
         });
     }
 
+    /**
+     * Starts a master: listens, then leads at once (no ZooKeeper) or joins the election. Returns quickly even when
+     * ZooKeeper cannot be reached: the master then stays a standby and keeps trying ({@code /health} says why).
+     */
     public static Master start(MasterOptions options) {
         Master m = new Master(options);
         try {
             m.server.start();
         } catch (IOException e) {
-            m.loop.close();
+            m.heartbeats.shutdownNow();
             throw new UncheckedIOException("cannot listen on " + options.bindHost() + ":" + options.port()
                     + ": " + e.getMessage(), e);
         }
-        m.loop.start();
         long hb = options.core().heartbeatInterval().toMillis();
-        m.heartbeats.scheduleAtFixedRate(m.streams::heartbeat, hb, hb, TimeUnit.MILLISECONDS);
-        log.info("Tower master {} listening on http://{}:{}", m.masterId, options.advertisedHost(), m.port());
+        m.heartbeats.scheduleAtFixedRate(m::heartbeat, hb, hb, TimeUnit.MILLISECONDS);
+        if (options.zooKeeper() == null) {
+            m.serve(new MasterCore(options.core(), InstantSource.system(), IdGenerator.random()),
+                    new InMemoryRegistry());
+            log.info("Tower master {} listening on http://{}", m.masterId, m.address());
+        } else {
+            m.election = new ZooKeeperLeadership(options.zooKeeper(), options.zooKeeperSessionTimeout(), m.masterId,
+                    m.address(), m.new Elections());
+            m.election.start();
+            log.info("Tower master {} listening on http://{} as a standby; electing the leader through {}",
+                    m.masterId, m.address(), options.zooKeeper());
+        }
         return m;
     }
 
-    private void carryOut(Effect effect) {
-        if (effect instanceof Effect.ToFramework e) {
-            streams.send(e.connectionId(), e.event());
-        } else if (effect instanceof Effect.ToAgent e) {
-            streams.send(e.connectionId(), e.event());
-        } else if (effect instanceof Effect.CloseStream e) {
-            streams.close(e.connectionId());
-        } else if (effect instanceof Effect.Publish e) {
-            events.publish(e.event());
-        } else if (effect instanceof Effect.Persist e) {
-            registry.apply(e.change());
+    private synchronized void serve(MasterCore core, Registry registry) {
+        stopServing("a new term begins", false); // never two cores at once (there is none here normally)
+        Term t = new Term(core, registry);
+        t.loop.start();
+        term = t;
+        gateway.attach(t.loop, t.streams);
+    }
+
+    private synchronized void stopServing(String why, boolean graceful) {
+        Term t = term;
+        if (t == null) {
+            return;
         }
+        // Callers are sent to the leader from now on; then the core stops and every stream closes.
+        term = null;
+        gateway.detach();
+        t.stop(graceful);
+        if (election == null) {
+            return;
+        }
+        events.publish(new ClusterEvent("master.deposed", masterId, "master " + masterId + " stopped leading (epoch "
+                + t.epoch + "): " + why, Map.of("epoch", t.epoch, "reason", why), System.currentTimeMillis()));
+    }
+
+    private final class Elections implements ZooKeeperLeadership.Listener {
+        @Override
+        public void elected(long epoch, ZooKeeperRegistry registry) {
+            if (closed) {
+                throw new IllegalStateException("the master is shutting down");
+            }
+            RegistrySnapshot snapshot = registry.load();
+            MasterCore core = MasterCore.recover(options.core(), InstantSource.system(), IdGenerator.random(),
+                    snapshot, epoch);
+            serve(core, registry);
+            events.publish(new ClusterEvent("master.elected", masterId, "master " + masterId + " at " + address()
+                    + " elected with epoch " + epoch + "; from the registry: " + snapshot.agents().size()
+                    + " agents (they have " + options.core().agentReregisterTimeout().toMillis() / 1000.0
+                    + " s to re-subscribe), " + snapshot.frameworks().size() + " frameworks",
+                    Map.of("epoch", epoch, "address", address()), System.currentTimeMillis()));
+        }
+
+        @Override
+        public void deposed(String why) {
+            stopServing(why, closed);
+        }
+    }
+
+    private final class Routing implements LeaderRouting {
+        @Override
+        public boolean serving() {
+            return term != null;
+        }
+
+        @Override
+        public String leaderAddress() {
+            return otherLeader().map(LeaderInfo::address).orElse(null);
+        }
+    }
+
+    /** The leader published in ZooKeeper, unless it is this master (stale, as it just stopped leading). */
+    private Optional<LeaderInfo> otherLeader() {
+        ZooKeeperLeadership e = election;
+        return e == null ? Optional.empty() : e.leader().filter(l -> !masterId.equals(l.masterId()));
+    }
+
+    private void heartbeat() {
+        Term t = term;
+        if (t != null) {
+            t.streams.heartbeat();
+        }
+    }
+
+    HealthView health() {
+        ZooKeeperLeadership e = election;
+        Term t = term;
+        String zk = e == null ? null : e.connectionState();
+        if (t != null) {
+            return new HealthView("ok", "leader", t.epoch, address(), masterId, zk, null);
+        }
+        Optional<LeaderInfo> leader = otherLeader();
+        return new HealthView("ok", "standby", leader.map(LeaderInfo::epoch).orElse(null),
+                leader.map(LeaderInfo::address).orElse(null), masterId, zk,
+                e == null ? "not started" : e.standbyReason());
+    }
+
+    /** Whether this master leads now (serves the API). */
+    public boolean isLeader() {
+        return term != null;
+    }
+
+    /** This master's epoch while it leads (0 without ZooKeeper), else -1. */
+    public long epoch() {
+        Term t = term;
+        return t == null ? -1 : t.epoch;
+    }
+
+    /** {@code host:port} of the leading master: this one's while it leads, else the one published in ZooKeeper. */
+    public Optional<String> leaderAddress() {
+        return isLeader() ? Optional.of(address()) : otherLeader().map(LeaderInfo::address);
     }
 
     public int port() {
@@ -120,12 +282,28 @@ public final class Master implements AutoCloseable {
         return masterId;
     }
 
+    /** For tests: this master's part in the election (null without ZooKeeper). */
+    ZooKeeperLeadership election() {
+        return election;
+    }
+
+    /**
+     * Stops: a leader stops serving (waiting briefly for its last registry writes) and leaves the election, so that
+     * another master takes over at once; then the HTTP server stops.
+     */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ZooKeeperLeadership e = election;
+        if (e != null) {
+            e.close();
+        }
+        stopServing("the master is shutting down", true);
         heartbeats.shutdownNow();
-        streams.close();
         server.shutdownNow();
-        loop.close();
         events.close();
     }
 }

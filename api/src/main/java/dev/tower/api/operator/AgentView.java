@@ -4,7 +4,7 @@ import dev.tower.api.model.Resources;
 
 import java.util.Map;
 
-/** @param state ACTIVE or UNREACHABLE */
+/** @param state ACTIVE, UNREACHABLE, or RECOVERING (known from the registry, not re-subscribed since a master failover) */
 public record AgentView(
         String id,
         String hostname,

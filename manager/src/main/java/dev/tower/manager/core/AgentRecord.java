@@ -10,7 +10,8 @@ import java.util.Set;
 
 /** The master's picture of one agent. Mutated only by {@link MasterCore}. */
 final class AgentRecord {
-    enum Status { ACTIVE, UNREACHABLE }
+    /** RECOVERING: known from the registry after a master failover, not re-subscribed yet. */
+    enum Status { ACTIVE, UNREACHABLE, RECOVERING }
 
     AgentInfo info;
     String connectionId;

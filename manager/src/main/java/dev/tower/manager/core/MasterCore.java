@@ -50,18 +50,29 @@ public final class MasterCore {
     private final Map<String, String> frameworkByConnection = new HashMap<>();
     private final LinkedHashMap<String, TaskRecord> completed;
     private final Set<String> removedFrameworks = boundedSet();
+    private final Set<String> removedAgents = boundedSet();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final long startedAt;
+    /** The leader's epoch, sent on every SUBSCRIBED: 0 for a single master, else its election's sequence number. */
+    private final long epoch;
+    /** Agents of the registry that have not re-subscribed to this (newly elected) master yet. */
+    private int recoveringAgents;
 
     // Per-command scratch: effects produced so far and agents whose resources were freed.
     private List<Effect> out = new ArrayList<>();
     private final Set<String> freed = new LinkedHashSet<>();
     private long now;
 
+    /** A master that starts from nothing: a single master, epoch 0. */
     public MasterCore(MasterConfig config, InstantSource clock, IdGenerator ids) {
+        this(config, clock, ids, 0);
+    }
+
+    private MasterCore(MasterConfig config, InstantSource clock, IdGenerator ids, long epoch) {
         this.config = config;
         this.clock = clock;
         this.ids = ids;
+        this.epoch = epoch;
         this.startedAt = clock.millis();
         this.completed = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
@@ -72,8 +83,71 @@ public final class MasterCore {
         allocator.updateWeights(config.weights());
     }
 
+    /**
+     * A newly elected master, taking over from the registry its predecessors wrote. The registry's agents are known
+     * but not connected ({@code RECOVERING}): they have {@link MasterConfig#agentReregisterTimeout} to re-subscribe,
+     * bringing the tasks they run, after which the missing ones are marked unreachable (and removed, their tasks
+     * LOST, {@link MasterConfig#agentUnreachableTimeout} later, as for any unreachable agent). The registry's
+     * frameworks are disconnected: each is removed at its saved failover deadline, or, if it was connected when the
+     * previous leader went, its failover timeout (at least the re-registration timeout) from now, unless it
+     * re-subscribes. Role weights saved by operators override the configured ones.
+     *
+     * @param epoch the leader's epoch, sent to every agent and framework on SUBSCRIBED
+     */
+    public static MasterCore recover(MasterConfig config, InstantSource clock, IdGenerator ids,
+                                     RegistrySnapshot registry, long epoch) {
+        MasterCore core = new MasterCore(config, clock, ids, epoch);
+        core.restore(registry);
+        return core;
+    }
+
+    private void restore(RegistrySnapshot registry) {
+        now = clock.millis();
+        if (!registry.weights().isEmpty()) {
+            allocator.updateWeights(registry.weights());
+        }
+        // Sorted, so that a recovery is as deterministic as everything else in the core.
+        for (AgentInfo info : new java.util.TreeMap<>(registry.agents()).values()) {
+            if (info.id() == null || agents.containsKey(info.id())) {
+                continue;
+            }
+            AgentRecord a = new AgentRecord(info, now);
+            a.status = AgentRecord.Status.RECOVERING;
+            agents.put(a.id(), a);
+            allocator.addAgent(a.id(), info.resources());
+            allocator.setAgentActive(a.id(), false);
+            recoveringAgents++;
+        }
+        if (recoveringAgents > 0) {
+            schedule(now + config.agentReregisterTimeout().toMillis(), Timer.Kind.REREGISTER_DEADLINE, "");
+        }
+        long grace = config.agentReregisterTimeout().toMillis();
+        for (RegistrySnapshot.SavedFramework saved : new java.util.TreeMap<>(registry.frameworks()).values()) {
+            FrameworkInfo info = saved.framework();
+            if (info == null || info.id() == null || frameworks.containsKey(info.id())) {
+                continue;
+            }
+            FrameworkRecord f = new FrameworkRecord(info, now);
+            frameworks.put(f.id(), f);
+            allocator.addFramework(f.id(), info.role());
+            allocator.setFrameworkActive(f.id(), false);
+            f.failoverDeadline = saved.failoverDeadline() > 0 ? saved.failoverDeadline()
+                    : now + Math.max((long) (info.failoverTimeout() * 1000), grace);
+            schedule(f.failoverDeadline, Timer.Kind.FAILOVER, f.id());
+        }
+    }
+
     public MasterConfig config() {
         return config;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Whether agents of the registry may still re-subscribe after a master failover (their tasks are unknown). */
+    boolean recovering() {
+        return recoveringAgents > 0;
     }
 
     public Outcome handle(Command command) {
@@ -162,6 +236,14 @@ public final class MasterCore {
                     removeAgent(a);
                 }
             }
+            case REREGISTER_DEADLINE -> {
+                for (AgentRecord a : List.copyOf(agents.values())) {
+                    if (a.status == AgentRecord.Status.RECOVERING) {
+                        markUnreachable(a, "did not re-subscribe within "
+                                + config.agentReregisterTimeout().toMillis() / 1000.0 + " s of the master failover");
+                    }
+                }
+            }
             case STATUS_RETRY -> {
                 TaskRecord task = tasks.get(t.key());
                 if (task != null && task.retryAt == t.at() && !task.unacked.isEmpty()) {
@@ -197,6 +279,9 @@ public final class MasterCore {
         }
 
         AgentRecord a = info.id() == null ? null : agents.get(info.id());
+        if (a != null && a.status == AgentRecord.Status.RECOVERING) {
+            recoveringAgents--;
+        }
         // A connected agent already has a ping timer running (it re-arms itself); never start a second one.
         boolean pingTimerRunning = a != null && a.connected();
         if (a == null) {
@@ -245,7 +330,8 @@ public final class MasterCore {
         if (!pingTimerRunning) {
             schedule(now + config.agentPingTimeout().toMillis(), Timer.Kind.AGENT_PING, a.id());
         }
-        toAgent(a, new AgentEvent.Subscribed(a.id(), connectionId, config.heartbeatInterval().toMillis() / 1000.0));
+        toAgent(a, new AgentEvent.Subscribed(a.id(), connectionId, config.heartbeatInterval().toMillis() / 1000.0,
+                epoch));
         reconcileAgentTasks(a, call.tasks());
         freed.add(a.id());
         return Reply.ok(a.id());
@@ -316,6 +402,9 @@ public final class MasterCore {
     }
 
     private void markUnreachable(AgentRecord a, String why) {
+        if (a.status == AgentRecord.Status.RECOVERING) {
+            recoveringAgents--;
+        }
         agentByConnection.remove(a.connectionId);
         a.connectionId = null;
         a.status = AgentRecord.Status.UNREACHABLE;
@@ -344,6 +433,7 @@ public final class MasterCore {
         }
         allocator.removeAgent(a.id());
         agents.remove(a.id());
+        removedAgents.add(a.id());
         for (FrameworkRecord f : frameworks.values()) {
             if (f.connected()) {
                 out.add(new Effect.ToFramework(f.connectionId, f.id(), new SchedulerEvent.Failure(a.id())));
@@ -527,7 +617,8 @@ public final class MasterCore {
         f.failoverDeadline = 0;
         frameworkByConnection.put(connectionId, id);
         out.add(new Effect.ToFramework(connectionId, id,
-                new SchedulerEvent.Subscribed(id, connectionId, config.heartbeatInterval().toMillis() / 1000.0)));
+                new SchedulerEvent.Subscribed(id, connectionId, config.heartbeatInterval().toMillis() / 1000.0,
+                        epoch)));
         for (String key : f.taskKeys) {
             TaskRecord t = tasks.get(key);
             if (t != null) {
@@ -556,6 +647,7 @@ public final class MasterCore {
         } else {
             f.failoverDeadline = now + (long) (timeout * 1000);
             schedule(f.failoverDeadline, Timer.Kind.FAILOVER, f.id());
+            persist(new RegistryChange.FrameworkSaved(f.info, f.failoverDeadline));
             publish("framework.disconnected", f.id(), "framework " + f.id() + " disconnected; failover until "
                     + java.time.Instant.ofEpochMilli(f.failoverDeadline), Map.of("failoverDeadline", f.failoverDeadline));
         }
@@ -734,7 +826,8 @@ public final class MasterCore {
         String key = TaskRecord.key(f.id(), call.taskId());
         TaskRecord t = tasks.get(key);
         if (t == null) {
-            require(completed.containsKey(key), "taskId: unknown task '" + call.taskId() + "'");
+            require(completed.containsKey(key), "taskId: unknown task '" + call.taskId() + "'" + (recovering()
+                    ? " (after a master failover, agents are still re-subscribing with their tasks: retry)" : ""));
             return; // already over
         }
         if (t.terminalSent) {
@@ -763,15 +856,52 @@ public final class MasterCore {
             require(ref != null && ref.taskId() != null, "tasks[" + i + "].taskId: missing");
             String key = TaskRecord.key(f.id(), ref.taskId());
             TaskRecord t = tasks.containsKey(key) ? tasks.get(key) : completed.get(key);
-            reconcileAnswer(f, ref.taskId(), t);
+            if (t != null) {
+                reconcileAnswer(f, ref.taskId(), t);
+            } else {
+                reconcileUnknown(f, ref.taskId(), ref.agentId());
+            }
         }
     }
 
     private void reconcileAnswer(FrameworkRecord f, String taskId, TaskRecord t) {
-        TaskStatus latest = t == null ? null : t.history.isEmpty() ? null : t.history.get(t.history.size() - 1);
-        TaskStatus answer = new TaskStatus(taskId, f.id(), t == null ? null : t.agentId,
-                t == null ? TaskState.UNKNOWN : t.state, "reconciliation",
-                latest == null ? null : latest.reason(), latest == null ? null : latest.exitCode(), null,
+        TaskStatus latest = t.history.isEmpty() ? null : t.history.get(t.history.size() - 1);
+        reconcileReply(f, taskId, t.agentId, t.state, latest == null ? null : latest.reason(),
+                latest == null ? null : latest.exitCode());
+    }
+
+    /**
+     * A task this master does not know. After a master failover it may still be on an agent that has not
+     * re-subscribed yet: no answer then (the framework asks again later, as it does for any unanswered
+     * reconciliation), UNREACHABLE once that agent is marked unreachable, LOST once it is removed. Otherwise the task
+     * is UNKNOWN.
+     */
+    private void reconcileUnknown(FrameworkRecord f, String taskId, String agentId) {
+        AgentRecord a = agentId == null ? null : agents.get(agentId);
+        if (a != null) {
+            switch (a.status) {
+                case RECOVERING -> {
+                    return;
+                }
+                case UNREACHABLE -> {
+                    reconcileReply(f, taskId, agentId, TaskState.UNREACHABLE, "agent unreachable", null);
+                    return;
+                }
+                case ACTIVE -> {
+                }
+            }
+        } else if (agentId != null && removedAgents.contains(agentId)) {
+            reconcileReply(f, taskId, agentId, TaskState.LOST, "agent " + agentId + " was removed", null);
+            return;
+        } else if (agentId == null && recovering()) {
+            return;
+        }
+        reconcileReply(f, taskId, agentId, TaskState.UNKNOWN, null, null);
+    }
+
+    private void reconcileReply(FrameworkRecord f, String taskId, String agentId, TaskState state, String reason,
+                                Integer exitCode) {
+        TaskStatus answer = new TaskStatus(taskId, f.id(), agentId, state, "reconciliation", reason, exitCode, null,
                 TaskStatus.Source.MASTER, now / 1000.0);
         out.add(new Effect.ToFramework(f.connectionId, f.id(), new SchedulerEvent.Update(answer)));
     }

@@ -13,7 +13,14 @@ public sealed interface RegistryChange {
     record AgentRemoved(String agentId) implements RegistryChange {
     }
 
-    record FrameworkSaved(FrameworkInfo framework) implements RegistryChange {
+    /**
+     * @param failoverDeadline while the framework is disconnected, when it is removed unless it re-subscribes
+     *                         (epoch millis); 0 while it is connected
+     */
+    record FrameworkSaved(FrameworkInfo framework, long failoverDeadline) implements RegistryChange {
+        public FrameworkSaved(FrameworkInfo framework) {
+            this(framework, 0);
+        }
     }
 
     record FrameworkRemoved(String frameworkId) implements RegistryChange {

@@ -135,6 +135,9 @@ public final class StateReader {
     }
 
     private WhyNot whyNot(FrameworkRecord f, AgentRecord a, long now) {
+        if (a.status == AgentRecord.Status.RECOVERING) {
+            return new WhyNot(WhyNot.Code.AGENT_RECOVERING, "the agent has not re-subscribed since the master failover");
+        }
         if (a.status == AgentRecord.Status.UNREACHABLE) {
             return new WhyNot(WhyNot.Code.AGENT_UNREACHABLE, "the agent is unreachable since "
                     + java.time.Instant.ofEpochMilli(a.unreachableSince));

@@ -21,8 +21,8 @@ import jakarta.ws.rs.core.MediaType;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** The operator API: reads of the cluster state, why-not explanations, and operator calls. */
 @Path("/")
@@ -30,16 +30,19 @@ import java.util.function.Function;
 public final class OperatorResource {
     private final CallGateway gateway;
     private final String masterId;
+    private final Supplier<HealthView> health;
 
-    public OperatorResource(CallGateway gateway, String masterId) {
+    public OperatorResource(CallGateway gateway, String masterId, Supplier<HealthView> health) {
         this.gateway = gateway;
         this.masterId = masterId;
+        this.health = health;
     }
 
+    /** Answered by this master whatever its role (standbys redirect every other path to the leader). */
     @GET
     @Path("health")
     public String health() {
-        return Json.write(Map.of("status", "ok", "role", "leader", "masterId", masterId));
+        return Json.write(health.get());
     }
 
     @GET

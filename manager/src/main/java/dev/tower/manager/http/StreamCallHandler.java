@@ -6,7 +6,6 @@ import dev.tower.api.codec.Json;
 import dev.tower.api.scheduler.SchedulerCall;
 import dev.tower.manager.core.Command;
 import dev.tower.manager.core.Reply;
-import dev.tower.manager.runtime.CoreLoop;
 import org.glassfish.grizzly.http.Method;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
@@ -25,17 +24,25 @@ import java.util.concurrent.TimeUnit;
  * straight from Grizzly: a JAX-RS dispatch cost about six times as much CPU and was a quarter of the master's load
  * under a stream of short tasks. Everything else (opening streams, queries, operator calls) goes to the Jersey
  * application.
+ * <p>
+ * It is also where a standby master turns callers away, before anything else looks at a request: every request but
+ * {@code /health} is answered {@code 307} to the same path and query on the leading master, or {@code 503} while no
+ * leader is known.
  */
 public final class StreamCallHandler extends HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(StreamCallHandler.class);
     static final String SCHEDULER_PATH = "/api/v1/scheduler";
     static final String AGENT_PATH = "/api/v1/agent";
+    static final String HEALTH_PATH = "/health";
+    public static final String NO_LEADER = "no leading master elected yet";
 
-    private final CoreLoop core;
+    private final CallGateway core;
+    private final LeaderRouting routing;
     private final GrizzlyHttpContainer jersey;
 
-    public StreamCallHandler(CoreLoop core, GrizzlyHttpContainer jersey) {
+    public StreamCallHandler(CallGateway core, LeaderRouting routing, GrizzlyHttpContainer jersey) {
         this.core = core;
+        this.routing = routing;
         this.jersey = jersey;
     }
 
@@ -53,6 +60,10 @@ public final class StreamCallHandler extends HttpHandler {
     public void service(Request request, Response response) throws Exception {
         String streamId = request.getHeader(CallGateway.STREAM_HEADER);
         String path = request.getRequestURI();
+        if (!routing.serving() && !HEALTH_PATH.equals(path)) {
+            sendToLeader(request, response, path);
+            return;
+        }
         boolean scheduler = SCHEDULER_PATH.equals(path);
         if (request.getMethod() != Method.POST || !(scheduler || AGENT_PATH.equals(path)) || acceptsOnlyEvents(request)) {
             jersey.service(request, response);
@@ -88,6 +99,17 @@ public final class StreamCallHandler extends HttpHandler {
                 response.resume();
             }
         });
+    }
+
+    private void sendToLeader(Request request, Response response, String path) throws IOException {
+        String leader = routing.leaderAddress();
+        if (leader == null) {
+            write(response, 503, Replies.errorBody(NO_LEADER));
+            return;
+        }
+        String query = request.getQueryString();
+        response.setHeader("Location", "http://" + leader + path + (query == null || query.isEmpty() ? "" : "?" + query));
+        write(response, 307, Replies.errorBody("this master is a standby; the leading master is at " + leader));
     }
 
     /** A SUBSCRIBE asks for an event stream; such requests belong to the Jersey resources. */

@@ -1,8 +1,8 @@
 package dev.tower.manager.registry;
 
 import dev.tower.api.model.AgentInfo;
-import dev.tower.api.model.FrameworkInfo;
 import dev.tower.manager.core.RegistryChange;
+import dev.tower.manager.core.RegistrySnapshot;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,17 +10,18 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The registry of a single master (and of tests): lives as long as the process. */
 public final class InMemoryRegistry implements Registry {
     private final Map<String, AgentInfo> agents = new ConcurrentHashMap<>();
-    private final Map<String, FrameworkInfo> frameworks = new ConcurrentHashMap<>();
+    private final Map<String, RegistrySnapshot.SavedFramework> frameworks = new ConcurrentHashMap<>();
     private final Map<String, Double> weights = new ConcurrentHashMap<>();
 
     @Override
-    public void apply(RegistryChange change) {
+    public synchronized void apply(RegistryChange change) {
         if (change instanceof RegistryChange.AgentSaved c) {
             agents.put(c.agent().id(), c.agent());
         } else if (change instanceof RegistryChange.AgentRemoved c) {
             agents.remove(c.agentId());
         } else if (change instanceof RegistryChange.FrameworkSaved c) {
-            frameworks.put(c.framework().id(), c.framework());
+            frameworks.put(c.framework().id(),
+                    new RegistrySnapshot.SavedFramework(c.framework(), c.failoverDeadline()));
         } else if (change instanceof RegistryChange.FrameworkRemoved c) {
             frameworks.remove(c.frameworkId());
         } else if (change instanceof RegistryChange.WeightsSaved c) {
@@ -30,17 +31,7 @@ public final class InMemoryRegistry implements Registry {
     }
 
     @Override
-    public Map<String, AgentInfo> agents() {
-        return Map.copyOf(agents);
-    }
-
-    @Override
-    public Map<String, FrameworkInfo> frameworks() {
-        return Map.copyOf(frameworks);
-    }
-
-    @Override
-    public Map<String, Double> weights() {
-        return Map.copyOf(weights);
+    public synchronized RegistrySnapshot load() {
+        return new RegistrySnapshot(agents, frameworks, weights);
     }
 }

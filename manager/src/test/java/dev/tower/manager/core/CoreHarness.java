@@ -13,6 +13,8 @@ import dev.tower.api.operator.WhyNotView;
 import dev.tower.api.scheduler.SchedulerCall;
 import dev.tower.api.scheduler.SchedulerEvent;
 
+import dev.tower.manager.registry.InMemoryRegistry;
+
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -37,6 +39,8 @@ final class CoreHarness {
     private int connections;
     private final List<AgentPeer> agents = new ArrayList<>();
     long commands;
+    /** Where the Persist effects go, in order, as the master's registry writer would write them. */
+    final InMemoryRegistry registry = new InMemoryRegistry();
 
     /** One master→peer stream: an ordered queue of events the peer has not read yet. */
     static final class Stream {
@@ -67,6 +71,12 @@ final class CoreHarness {
         this.core = new MasterCore(config, clock, IdGenerator.seeded(idSeed));
     }
 
+    /** A newly elected master taking over {@code registry} at the clock's time. */
+    CoreHarness(MasterConfig config, ManualClock clock, RegistrySnapshot registry, long epoch) {
+        this.clock = clock;
+        this.core = MasterCore.recover(config, clock, IdGenerator.seeded(epoch + 7), registry, epoch);
+    }
+
     String openConnection(boolean agent) {
         String id = (agent ? "a-conn-" : "f-conn-") + (++connections);
         streams.put(id, new Stream(id, agent));
@@ -85,6 +95,8 @@ final class CoreHarness {
                 send(f.connectionId(), f.event());
             } else if (e instanceof Effect.ToAgent a) {
                 send(a.connectionId(), a.event());
+            } else if (e instanceof Effect.Persist p) {
+                registry.apply(p.change());
             } else if (e instanceof Effect.CloseStream c) {
                 Stream s = streams.get(c.connectionId());
                 if (s != null && !s.closing && !s.cut) {
@@ -162,6 +174,14 @@ final class CoreHarness {
         AgentPeer a = new AgentPeer(this, Fixtures.agentInfo(hostname, cpus, mem));
         agents.add(a);
         a.subscribe(List.of());
+        return a;
+    }
+
+    /** An agent peer that has not subscribed yet (e.g. one coming back to a newly elected master with its id). */
+    AgentPeer agentPeer(AgentInfo info) {
+        AgentPeer a = new AgentPeer(this, info);
+        a.id = info.id();
+        agents.add(a);
         return a;
     }
 
