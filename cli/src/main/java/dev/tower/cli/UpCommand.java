@@ -17,8 +17,17 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--agents", defaultValue = "2", description = "Number of agents (default: ${DEFAULT-VALUE}).")
     int agents;
 
-    @Option(names = "--port", defaultValue = "5050", description = "Master port; agents use the next ports (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    @Option(names = "--port", defaultValue = "5050", description = "Master port; further masters and then the agents use the next ports (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
+
+    @Option(names = "--masters", defaultValue = "1",
+            description = "Number of masters (default: ${DEFAULT-VALUE}). More than one runs an embedded ZooKeeper "
+                    + "that elects the leader; kill the leader and another takes over.")
+    int masters;
+
+    @Option(names = "--zk-port", defaultValue = "2181",
+            description = "Port of the embedded ZooKeeper with --masters > 1 (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int zkPort;
 
     @Option(names = "--agent-resources", defaultValue = "cpus:4;mem:4096;disk:10000",
             description = "Resources of each agent (default: ${DEFAULT-VALUE}); each agent also gets 1000 ports.")
@@ -35,17 +44,27 @@ public final class UpCommand implements Callable<Integer> {
         if (agents < 0) {
             throw new IllegalArgumentException("--agents must be >= 0");
         }
+        if (masters < 1 || masters > 9) {
+            throw new IllegalArgumentException("--masters must be between 1 and 9");
+        }
         Resources resources = Resources.parse(agentResources);
         Path dir = workDir != null ? workDir : java.nio.file.Files.createTempDirectory("tower-up-");
         CountDownLatch stop = new CountDownLatch(1);
-        try (LocalCluster cluster = LocalCluster.start(dir, port, agents, resources, weights)) {
+        try (LocalCluster cluster = LocalCluster.start(dir, port, masters, port == 0 ? 0 : zkPort, agents, resources,
+                weights)) {
             Thread hook = new Thread(stop::countDown, "tower-up-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             if (!cluster.awaitAgents(Duration.ofSeconds(60))) {
                 System.err.println("tower: agents did not register within 60 s");
                 return 1;
             }
-            System.out.println("Tower master ready at " + cluster.masterUrl() + " with " + agents + " agent(s)");
+            if (masters == 1) {
+                System.out.println("Tower master ready at " + cluster.masterUrl() + " with " + agents + " agent(s)");
+            } else {
+                System.out.println("Tower masters at " + cluster.masterAddresses() + " (leader "
+                        + cluster.master().address() + ") ready with " + agents + " agent(s); use --master "
+                        + cluster.masterUrl());
+            }
             System.out.println("Work dir: " + dir + "   (Ctrl-C to stop)");
             System.out.flush();
             stop.await();

@@ -2,6 +2,7 @@ package dev.tower.cli.cluster;
 
 import dev.tower.agent.Agent;
 import dev.tower.agent.AgentConfig;
+import dev.tower.api.detect.ZooKeeperUrl;
 import dev.tower.api.model.Resources;
 import dev.tower.manager.Master;
 import dev.tower.manager.MasterOptions;
@@ -12,30 +13,63 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
-/** A master and N agents in this JVM, for {@code tower up}, {@code tower demo} and tests. Tasks are child processes. */
+/**
+ * Masters and agents in this JVM, for {@code tower up}, {@code tower demo} and tests. Tasks are child processes.
+ * With more than one master, an embedded ZooKeeper server elects the leader and agents follow it.
+ */
 public final class LocalCluster implements AutoCloseable {
-    private final Master master;
+    /** Short enough that a failover on one machine takes seconds; ZooKeeper's 500 ms tick allows it. */
+    static final Duration HA_SESSION_TIMEOUT = Duration.ofSeconds(2);
+
+    private final EmbeddedZooKeeper zookeeper;
+    private final List<Master> masters = new ArrayList<>();
     private final List<Agent> agents = new ArrayList<>();
 
-    private LocalCluster(Master master) {
-        this.master = master;
+    private LocalCluster(EmbeddedZooKeeper zookeeper) {
+        this.zookeeper = zookeeper;
+    }
+
+    /** One master, no ZooKeeper. */
+    public static LocalCluster start(Path workDir, int port, int agentCount, Resources agentResources,
+                                     Map<String, Double> weights) {
+        return start(workDir, port, 1, 0, agentCount, agentResources, weights);
     }
 
     /**
-     * @param port the master's port (0: any free port); agents take the following ports, or free ports when 0
+     * @param port the first master's port (0: any free port); the other masters and then the agents take the
+     *             following ports, or free ports when 0
+     * @param masterCount 1 for a plain master; more for highly available masters over an embedded ZooKeeper
+     * @param zooKeeperPort the embedded ZooKeeper's port when {@code masterCount > 1} (0: any free port)
      * @param agentResources each agent's resources, without ports: each agent gets its own range of 1000 ports
      */
-    public static LocalCluster start(Path workDir, int port, int agentCount, Resources agentResources,
-                                     Map<String, Double> weights) {
-        MasterOptions options = MasterOptions.defaults(workDir.resolve("master"))
-                .withPort(port).withCore(MasterConfig.defaults().withWeights(weights));
-        LocalCluster cluster = new LocalCluster(Master.start(options));
+    public static LocalCluster start(Path workDir, int port, int masterCount, int zooKeeperPort, int agentCount,
+                                     Resources agentResources, Map<String, Double> weights) {
+        if (masterCount < 1) {
+            throw new IllegalArgumentException("--masters must be at least 1");
+        }
+        LocalCluster cluster = new LocalCluster(masterCount > 1
+                ? EmbeddedZooKeeper.start(workDir.resolve("zookeeper"), zooKeeperPort) : null);
         try {
+            MasterConfig core = MasterConfig.defaults().withWeights(weights);
+            for (int i = 0; i < masterCount; i++) {
+                String dir = masterCount == 1 ? "master" : "master-" + (i + 1);
+                MasterOptions options = MasterOptions.defaults(workDir.resolve(dir))
+                        .withPort(port == 0 ? 0 : port + i).withCore(core);
+                if (cluster.zookeeper != null) {
+                    options = options.withZooKeeper(ZooKeeperUrl.parse(cluster.zookeeper.masterUrl()),
+                            HA_SESSION_TIMEOUT);
+                }
+                cluster.masters.add(Master.start(options));
+            }
+            String masterUrl = cluster.zookeeper != null ? cluster.zookeeper.masterUrl()
+                    : cluster.masters.get(0).address();
             for (int i = 0; i < agentCount; i++) {
                 Resources ports = Resources.parse("ports:[" + (31000 + i * 1000) + "-" + (31999 + i * 1000) + "]");
-                AgentConfig config = AgentConfig.defaults(cluster.master.address(), workDir.resolve("agent-" + (i + 1)))
-                        .withPort(port == 0 ? 0 : port + 1 + i)
+                AgentConfig config = AgentConfig.defaults(masterUrl, workDir.resolve("agent-" + (i + 1)))
+                        .withPort(port == 0 ? 0 : port + masterCount + i)
                         .withResources(agentResources.plus(ports))
                         .withAttributes(Map.of("agent", Integer.toString(i + 1)));
                 cluster.agents.add(Agent.start(config));
@@ -47,7 +81,7 @@ public final class LocalCluster implements AutoCloseable {
         return cluster;
     }
 
-    /** Waits until every agent has subscribed to the master. */
+    /** Waits until every agent has subscribed to the (leading) master. */
     public boolean awaitAgents(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Agent a : agents) {
@@ -61,27 +95,48 @@ public final class LocalCluster implements AutoCloseable {
         return true;
     }
 
+    /** The leading master, or the only one. */
     public Master master() {
-        return master;
+        return leader().orElse(masters.get(0));
+    }
+
+    public Optional<Master> leader() {
+        return masters.stream().filter(Master::isLeader).findFirst();
+    }
+
+    public List<Master> masters() {
+        return masters;
     }
 
     public List<Agent> agents() {
         return agents;
     }
 
+    /** What to pass as {@code --master}: the ZooKeeper URL with several masters, else the master's address. */
     public String masterUrl() {
-        return "http://" + master.address();
+        return zookeeper != null ? zookeeper.masterUrl() : "http://" + masters.get(0).address();
+    }
+
+    /** The masters' HTTP addresses, comma-separated (also a valid {@code --master} value). */
+    public String masterAddresses() {
+        return masters.stream().map(Master::address).collect(Collectors.joining(","));
     }
 
     @Override
     public void close() {
-        for (Agent a : agents) {
-            try {
-                a.shutdownTasks();
-            } finally {
-                a.close();
+        try {
+            for (Agent a : agents) {
+                try {
+                    a.shutdownTasks();
+                } finally {
+                    a.close();
+                }
+            }
+        } finally {
+            masters.forEach(Master::close);
+            if (zookeeper != null) {
+                zookeeper.close();
             }
         }
-        master.close();
     }
 }
