@@ -108,6 +108,9 @@ public final class ZooKeeperLeadership implements AutoCloseable {
                 .connectionTimeoutMs(Math.min(session, 15_000))
                 .retryPolicy(new ExponentialBackoffRetry(100, 3, 1000))
                 .connectionStateErrorPolicy(new SessionConnectionStateErrorPolicy())
+                // The servers named in --zk are the ones to use, as for every Tower client: Curator would otherwise
+                // switch to the addresses the ensemble reports of itself, which may not be reachable from here.
+                .ensembleTracker(false)
                 .build();
         String name = "tower-election-" + masterId;
         this.thread = Executors.newSingleThreadExecutor(r -> {
