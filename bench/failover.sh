@@ -14,6 +14,7 @@ base="${PORT:-5300}"
 "$root/tower" --version >/dev/null   # build first if needed
 work="$(mktemp -d -t tower-failover.XXXXXX)"
 cleanup() {
+  disown -a 2>/dev/null || true
   pkill -9 -f -- "--work-dir $work/" 2>/dev/null || true
   pkill -9 -f -- "--data-dir $work/" 2>/dev/null || true
   rm -rf "$work"
