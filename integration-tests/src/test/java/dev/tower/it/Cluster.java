@@ -108,9 +108,14 @@ public final class Cluster implements AutoCloseable {
     }
 
     public TowerProcess startAgent(String resources) {
+        return startAgent(resources, master());
+    }
+
+    /** An agent following {@code masterUrl} (a {@code zk://} URL, say) rather than this cluster's one master. */
+    public TowerProcess startAgent(String resources, String masterUrl) {
         int port = freePort();
         int n = (int) processes.stream().filter(p -> p.name().startsWith("agent")).count() + 1;
-        List<String> args = List.of("agent", "--master", master(), "--port", String.valueOf(port),
+        List<String> args = List.of("agent", "--master", masterUrl, "--port", String.valueOf(port),
                 "--resources", resources, "--work-dir", workDir.resolve("agent" + n).toString());
         agentArgs.put("agent" + n, args);
         return spawn("agent" + n, args);
@@ -127,6 +132,13 @@ public final class Cluster implements AutoCloseable {
         }
         agentArgs.put("restarted-" + killed.name(), args);
         return spawn("restarted-" + killed.name(), args);
+    }
+
+    /** The HTTP port an agent started by this cluster listens on (the same after a restart). */
+    public int agentPort(TowerProcess agent) {
+        String name = agent.name().replaceFirst("^(restarted-)+", "");
+        List<String> args = agentArgs.get(name);
+        return Integer.parseInt(args.get(args.indexOf("--port") + 1));
     }
 
     public List<AgentView> agents() {

@@ -42,7 +42,7 @@ final class HaCluster implements AutoCloseable {
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(2)).build();
     private final String sessionTimeout;
     private final String reregisterTimeout;
-    private final List<Integer> agentPorts = new ArrayList<>();
+    private final List<TowerProcess> agents = new ArrayList<>();
 
     private HaCluster(String name, String sessionTimeout, String reregisterTimeout) throws Exception {
         List<InstanceSpec> specs = new ArrayList<>();
@@ -119,31 +119,55 @@ final class HaCluster implements AutoCloseable {
     }
 
     TowerProcess startAgent() {
-        int port = Cluster.freePort();
-        agentPorts.add(port);
-        int n = agentPorts.size();
-        return processes.tower("agent" + n, List.of("agent", "--master", zkUrl(),
-                "--port", String.valueOf(port), "--resources", "cpus:4;mem:4096",
-                "--work-dir", processes.workDir().resolve("agent" + n).toString()));
+        TowerProcess p = processes.startAgent("cpus:4;mem:4096", zkUrl());
+        agents.add(p);
+        return p;
+    }
+
+    List<TowerProcess> agents() {
+        return agents;
+    }
+
+    /** SIGKILL of an agent JVM; its tasks run on (and are killed by {@link #close()}). */
+    void kill(TowerProcess agent) {
+        processes.killForcibly(agent);
+    }
+
+    /** The killed agent started again on the same work dir and port. */
+    TowerProcess restart(TowerProcess agent) {
+        TowerProcess p = processes.restartAgent(agent);
+        agents.set(agents.indexOf(agent), p);
+        return p;
     }
 
     /** Every agent's {@code /api/v1/state} task list: what the agents run and still hold unacknowledged updates of. */
     List<JsonNode> agentTasks() {
         List<JsonNode> out = new ArrayList<>();
-        for (int port : agentPorts) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + port + "/api/v1/state"))
-                        .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
-                Cluster.readTree(r.body()).path("tasks").forEach(out::add);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+        agents.forEach(a -> out.addAll(agentTasks(a)));
+        return out;
+    }
+
+    List<JsonNode> agentTasks(TowerProcess agent) {
+        List<JsonNode> out = new ArrayList<>();
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + processes.agentPort(agent) + "/api/v1/state"))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            Cluster.readTree(r.body()).path("tasks").forEach(out::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
         return out;
+    }
+
+    /** The agent whose state lists this task. */
+    TowerProcess agentOf(String taskId) {
+        return agents.stream().filter(a -> agentTasks(a).stream()
+                        .anyMatch(t -> taskId.equals(t.path("taskId").asText())))
+                .findFirst().orElseThrow(() -> new AssertionError("no agent runs " + taskId));
     }
 
     /** SIGKILL of a master JVM. */

@@ -136,6 +136,46 @@ class MasterFailoverTest {
         assertThat(ha.epoch(leader)).isGreaterThan(oldEpoch);
     }
 
+    @Test
+    void anAgentKilledAndRestartedReattachesToItsTasksAndReportsRealExitCodes() throws Exception {
+        ha = HaCluster.start("agent-restart", 3, 2, "2s", "10s");
+        Path go = ha.processes().workDir().resolve("go");
+        CarefulScheduler framework = new CarefulScheduler();
+        client = framework.start(ha.zkUrl(), "agent-restart");
+        framework.submit(List.of(
+                TaskInfo.of("sleeper", Resources.cpusMem(0.1, 16), CommandInfo.shell("exec sleep 600")),
+                TaskInfo.of("exits-3", Resources.cpusMem(0.1, 16),
+                        CommandInfo.shell("while [ ! -f " + go + " ]; do sleep 0.05; done; exit 3"))));
+        await("both RUNNING").atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(java.util.Arrays.asList(framework.state("sleeper"), framework.state("exits-3")))
+                        .containsOnly(TaskState.RUNNING));
+        Map<String, Long> pids = new HashMap<>();
+        ha.agentTasks().forEach(t -> pids.put(t.path("taskId").asText(), t.path("pid").asLong()));
+        java.util.Set<TowerProcess> hosts = new java.util.LinkedHashSet<>(
+                List.of(ha.agentOf("sleeper"), ha.agentOf("exits-3")));
+
+        hosts.forEach(ha::kill);
+        Files.createFile(go);
+        await("exits-3 ended while its agent is down").atMost(Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.of(pids.get("exits-3")).map(h -> !h.isAlive()).orElse(true));
+        hosts.forEach(ha::restart);
+
+        await("exits-3 FAILED with its own exit code").atMost(Duration.ofSeconds(60))
+                .until(() -> framework.state("exits-3") == TaskState.FAILED);
+        assertThat(framework.latest("exits-3").exitCode()).isEqualTo(3);
+        await("the sleeper RUNNING at its restarted agent, same pid").atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(ha.agentTasks()).filteredOn(t -> "sleeper".equals(
+                                t.path("taskId").asText()))
+                        .singleElement().satisfies(t -> {
+                            assertThat(t.path("pid").asLong()).isEqualTo(pids.get("sleeper"));
+                            assertThat(t.path("state").asText()).isEqualTo("RUNNING");
+                        }));
+        ha.awaitActiveAgents(2, Duration.ofSeconds(30));
+        assertThat(framework.state("sleeper")).isEqualTo(TaskState.RUNNING);
+        assertThat(framework.updates()).filteredOn(u -> u.taskId().equals("sleeper"))
+                .extracting(u -> u.state()).doesNotContain(TaskState.LOST, TaskState.FAILED, TaskState.KILLED);
+    }
+
     private static List<TaskInfo> longTasks(Path launches) {
         return IntStream.range(0, LONG).mapToObj(i -> TaskInfo.of("long-" + i, Resources.cpusMem(0.1, 16),
                 CommandInfo.shell("echo long-" + i + " >> " + launches + "; exec sleep 600"))).toList();
