@@ -62,6 +62,7 @@ public final class Streams implements AutoCloseable {
     public void send(String id, Object event) {
         Stream s = open.get(id);
         if (s != null) {
+            s.subscribed = true;
             s.outbox.add(event);
             schedule(s);
         }
@@ -76,8 +77,15 @@ public final class Streams implements AutoCloseable {
         }
     }
 
+    /**
+     * A HEARTBEAT on every stream, except agent and framework streams the core has not answered yet: their first event
+     * must be SUBSCRIBED (clients ignore anything before it).
+     */
     public void heartbeat() {
         for (Stream s : open.values()) {
+            if (!s.subscribed && s.kind != Kind.OBSERVER) {
+                continue;
+            }
             s.outbox.add(s.kind == Kind.AGENT ? new AgentEvent.Heartbeat() : new SchedulerEvent.Heartbeat());
             schedule(s);
         }
@@ -176,6 +184,8 @@ public final class Streams implements AutoCloseable {
         final Queue<Object> outbox = new ConcurrentLinkedQueue<>();
         final AtomicBoolean draining = new AtomicBoolean();
         volatile boolean closeRequested;
+        /** The core has sent on it (SUBSCRIBED comes first). */
+        volatile boolean subscribed;
 
         Stream(String id, Kind kind, SseEventSink sink, Sse sse) {
             this.id = id;
