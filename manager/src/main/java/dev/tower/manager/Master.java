@@ -59,7 +59,7 @@ public final class Master implements AutoCloseable {
 
     private final MasterOptions options;
     private final String masterId;
-    private final EventBus events = new EventBus();
+    private final EventBus events;
     private final CallGateway gateway = new CallGateway();
     private final ScheduledExecutorService heartbeats;
     private final HttpServer server;
@@ -117,6 +117,7 @@ public final class Master implements AutoCloseable {
     private Master(MasterOptions options) {
         this.options = options;
         this.masterId = IdGenerator.random().next("master");
+        this.events = new EventBus(masterId);
         ResourceConfig rc = new ResourceConfig()
                 .register(new SchedulerResource(gateway))
                 .register(new AgentResource(gateway))

@@ -6,18 +6,32 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** Fans cluster events out to the sinks, and logs each one: one line per state change, with ids. */
+/**
+ * Fans cluster events out to the sinks, in order, and logs each one: one line per state change, with ids. Stamps each
+ * event with its id: the master's id (new for every master process) and a sequence number.
+ */
 public final class EventBus implements EventSink {
     private static final Logger log = LoggerFactory.getLogger("dev.tower.manager.events");
     private final List<EventSink> sinks = new CopyOnWriteArrayList<>();
+    private final String idPrefix;
+    private final AtomicLong sequence = new AtomicLong();
+
+    public EventBus(String masterId) {
+        this.idPrefix = masterId + "-";
+    }
 
     public void add(EventSink sink) {
         sinks.add(sink);
     }
 
+    /** Called from the core's effect thread and, for master and audit events, from others: ids stay unique. */
     @Override
-    public void publish(ClusterEvent event) {
+    public synchronized void publish(ClusterEvent event) {
+        if (event.id() == null) {
+            event = event.withId(idPrefix + sequence.incrementAndGet());
+        }
         if (event.type().startsWith("offer.")) {
             log.debug("{}", event.summary());
         } else {
