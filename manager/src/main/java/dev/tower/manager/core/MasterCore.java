@@ -58,7 +58,8 @@ public final class MasterCore {
     /** Agents of the registry that have not re-subscribed to this (newly elected) master yet. */
     private int recoveringAgents;
 
-    // Per-command scratch: effects produced so far and agents whose resources were freed.
+    // Per-command scratch: effects produced so far and agents whose resources were freed. What recovery produces
+    // (agent.recovering and framework.recovering events) leaves with the outcome of the first command.
     private List<Effect> out = new ArrayList<>();
     private final Set<String> freed = new LinkedHashSet<>();
     private long now;
@@ -118,8 +119,15 @@ public final class MasterCore {
             allocator.setAgentActive(a.id(), false);
             recoveringAgents++;
         }
+        long reregisterDeadline = now + config.agentReregisterTimeout().toMillis();
         if (recoveringAgents > 0) {
-            schedule(now + config.agentReregisterTimeout().toMillis(), Timer.Kind.REREGISTER_DEADLINE, "");
+            schedule(reregisterDeadline, Timer.Kind.REREGISTER_DEADLINE, "");
+        }
+        for (AgentRecord a : agents.values()) {
+            publish(ClusterEvents.AGENT_RECOVERING, a.id(), "agent " + a.id() + " at " + a.info.address()
+                    + " known from the registry; expected to re-subscribe within "
+                    + config.agentReregisterTimeout().toMillis() / 1000.0 + " s", new ClusterEvents.AgentRecovering(
+                    a.id(), a.info.hostname(), a.info.port(), a.info.resources(), reregisterDeadline));
         }
         long grace = config.agentReregisterTimeout().toMillis();
         for (RegistrySnapshot.SavedFramework saved : new java.util.TreeMap<>(registry.frameworks()).values()) {
@@ -134,6 +142,10 @@ public final class MasterCore {
             f.failoverDeadline = saved.failoverDeadline() > 0 ? saved.failoverDeadline()
                     : now + Math.max((long) (info.failoverTimeout() * 1000), grace);
             schedule(f.failoverDeadline, Timer.Kind.FAILOVER, f.id());
+            publish(ClusterEvents.FRAMEWORK_RECOVERING, f.id(), "framework " + f.id() + " (" + info.name()
+                    + ") known from the registry; removed at " + java.time.Instant.ofEpochMilli(f.failoverDeadline)
+                    + " unless it re-subscribes", new ClusterEvents.FrameworkRecovering(f.id(), info.name(),
+                    info.role(), f.failoverDeadline));
         }
     }
 
@@ -152,7 +164,6 @@ public final class MasterCore {
 
     public Outcome handle(Command command) {
         now = clock.millis();
-        out = new ArrayList<>();
         freed.clear();
         Reply reply;
         try {
@@ -163,7 +174,9 @@ public final class MasterCore {
         for (String agentId : freed) {
             allocator.allocateAgent(agentId, now).ifPresent(g -> makeOffers(List.of(g)));
         }
-        return new Outcome(reply, out);
+        Outcome outcome = new Outcome(reply, out);
+        out = new ArrayList<>();
+        return outcome;
     }
 
     private Reply dispatch(Command command) {
@@ -279,6 +292,7 @@ public final class MasterCore {
         }
 
         AgentRecord a = info.id() == null ? null : agents.get(info.id());
+        String previousState = a == null ? null : a.status.name();
         if (a != null && a.status == AgentRecord.Status.RECOVERING) {
             recoveringAgents--;
         }
@@ -290,8 +304,8 @@ public final class MasterCore {
             agents.put(id, a);
             allocator.addAgent(id, info.resources());
             persist(new RegistryChange.AgentSaved(a.info));
-            publish("agent.added", id, "agent " + id + " at " + info.address() + " added with " + info.resources(),
-                    a.info);
+            publish(ClusterEvents.AGENT_ADDED, id, "agent " + id + " at " + info.address() + " added with "
+                    + info.resources(), registered(a, null, call.tasks().size()));
         } else {
             if (a.connectionId != null && !a.connectionId.equals(connectionId)) {
                 agentByConnection.remove(a.connectionId);
@@ -319,8 +333,9 @@ public final class MasterCore {
                 }
             }
             persist(new RegistryChange.AgentSaved(a.info));
-            publish("agent.reregistered", a.id(), "agent " + a.id() + " at " + info.address() + " re-registered",
-                    a.info);
+            publish(ClusterEvents.AGENT_REREGISTERED, a.id(), "agent " + a.id() + " at " + info.address()
+                    + " re-registered (was " + previousState + ") with " + call.tasks().size() + " tasks",
+                    registered(a, previousState, call.tasks().size()));
         }
         a.connectionId = connectionId;
         a.status = AgentRecord.Status.ACTIVE;
@@ -335,6 +350,12 @@ public final class MasterCore {
         reconcileAgentTasks(a, call.tasks());
         freed.add(a.id());
         return Reply.ok(a.id());
+    }
+
+    private static ClusterEvents.AgentRegistered registered(AgentRecord a, String previousState, int reportedTasks) {
+        AgentInfo i = a.info;
+        return new ClusterEvents.AgentRegistered(a.id(), i.hostname(), i.port(), i.resources(), i.attributes(),
+                previousState, reportedTasks);
     }
 
     /** Squares what the master believes runs on a (re)registered agent with what the agent reports. */
@@ -413,22 +434,28 @@ public final class MasterCore {
             rescind(o, "agent unreachable");
         }
         allocator.setAgentActive(a.id(), false);
+        int unreachable = 0;
         for (String key : a.taskKeys) {
             TaskRecord t = tasks.get(key);
             if (t != null && !t.terminalSent && t.state != TaskState.UNREACHABLE) {
                 masterStatus(t, TaskState.UNREACHABLE, "agent unreachable: " + why);
+                unreachable++;
             }
         }
-        schedule(now + config.agentUnreachableTimeout().toMillis(), Timer.Kind.AGENT_LOST, a.id());
-        publish("agent.unreachable", a.id(), "agent " + a.id() + " unreachable: " + why, Map.of("reason", why));
+        long removeAt = now + config.agentUnreachableTimeout().toMillis();
+        schedule(removeAt, Timer.Kind.AGENT_LOST, a.id());
+        publish(ClusterEvents.AGENT_UNREACHABLE, a.id(), "agent " + a.id() + " unreachable: " + why,
+                new ClusterEvents.AgentUnreachable(a.id(), why, unreachable, removeAt));
     }
 
     private void removeAgent(AgentRecord a) {
+        String why = "unreachable for " + config.agentUnreachableTimeout().toSeconds() + " s";
+        int lost = 0;
         for (String key : List.copyOf(a.taskKeys)) {
             TaskRecord t = tasks.get(key);
             if (t != null && !t.terminalSent) {
-                masterStatus(t, TaskState.LOST, "agent " + a.id() + " removed after being unreachable for "
-                        + config.agentUnreachableTimeout().toSeconds() + " s");
+                masterStatus(t, TaskState.LOST, "agent " + a.id() + " removed after being " + why);
+                lost++;
             }
         }
         allocator.removeAgent(a.id());
@@ -440,7 +467,8 @@ public final class MasterCore {
             }
         }
         persist(new RegistryChange.AgentRemoved(a.id()));
-        publish("agent.removed", a.id(), "agent " + a.id() + " removed; its tasks are LOST", Map.of());
+        publish(ClusterEvents.AGENT_REMOVED, a.id(), "agent " + a.id() + " removed (" + why + "); " + lost
+                + " tasks LOST", new ClusterEvents.AgentRemoved(a.id(), why, lost));
     }
 
     private Reply fromAgent(String streamId, AgentCall call) {
@@ -497,6 +525,7 @@ public final class MasterCore {
     }
 
     private void apply(TaskRecord t, TaskStatus status) {
+        TaskState previous = t.state;
         t.state = status.state();
         t.record(status);
         if (status.state().isTerminal()) {
@@ -510,9 +539,15 @@ public final class MasterCore {
             t.retryAt = now + t.retryDelay;
             schedule(t.retryAt, Timer.Kind.STATUS_RETRY, t.key);
         }
-        publish("task.status", t.key, "task " + t.key + " " + status.state()
-                + (status.reason() != null ? " (" + status.reason() + ")" : "")
-                + (status.exitCode() != null ? " exit " + status.exitCode() : ""), status);
+        publishStatus(t, previous, status);
+    }
+
+    private void publishStatus(TaskRecord t, TaskState previous, TaskStatus s) {
+        publish(ClusterEvents.TASK_STATUS, t.key, "task " + t.key + " " + s.state()
+                + (s.reason() != null ? " (" + s.reason() + ")" : "")
+                + (s.exitCode() != null ? " exit " + s.exitCode() : ""), new ClusterEvents.TaskStatusChanged(
+                t.frameworkId, t.info.taskId(), t.agentId, s.state(), previous, s.reason(), s.message(), s.exitCode(),
+                s.source(), s.uuid(), s.timestamp()));
     }
 
     private void forward(TaskRecord t, TaskStatus status) {
@@ -594,12 +629,13 @@ public final class MasterCore {
             f = new FrameworkRecord(info.withId(id), now);
             frameworks.put(id, f);
             allocator.addFramework(id, f.info.role());
-            publish("framework.subscribed", id, "framework " + id + " (" + info.name() + ") subscribed in role "
-                    + f.info.role(), f.info);
+            publish(ClusterEvents.FRAMEWORK_SUBSCRIBED, id, "framework " + id + " (" + info.name()
+                    + ") subscribed in role " + f.info.role(), subscribed(f.info, null));
         } else {
             require(f.info.role().equals(info.role()), "framework.role: cannot change from '" + f.info.role()
                     + "' to '" + info.role() + "' when re-subscribing");
-            if (f.connectionId != null && !f.connectionId.equals(connectionId)) {
+            boolean failedOver = f.connectionId != null && !f.connectionId.equals(connectionId);
+            if (failedOver) {
                 out.add(new Effect.ToFramework(f.connectionId, f.id(),
                         new SchedulerEvent.Error("framework failed over to a newer subscription")));
                 out.add(new Effect.CloseStream(f.connectionId));
@@ -610,7 +646,8 @@ public final class MasterCore {
             }
             f.info = info;
             allocator.setFrameworkActive(id, true);
-            publish("framework.resubscribed", id, "framework " + id + " (" + info.name() + ") re-subscribed", f.info);
+            publish(ClusterEvents.FRAMEWORK_RESUBSCRIBED, id, "framework " + id + " (" + info.name() + ") "
+                    + (failedOver ? "failed over to a new subscription" : "re-subscribed"), subscribed(f.info, failedOver));
         }
         persist(new RegistryChange.FrameworkSaved(f.info));
         f.connectionId = connectionId;
@@ -628,6 +665,11 @@ public final class MasterCore {
             }
         }
         return Reply.ok(id);
+    }
+
+    private static ClusterEvents.FrameworkSubscribed subscribed(FrameworkInfo i, Boolean failedOver) {
+        return new ClusterEvents.FrameworkSubscribed(i.id(), i.name(), i.role(), i.principal(), i.user(),
+                i.hostname(), i.failoverTimeout(), i.capabilities(), failedOver);
     }
 
     private Reply frameworkStreamClosed(String connectionId) {
@@ -648,8 +690,9 @@ public final class MasterCore {
             f.failoverDeadline = now + (long) (timeout * 1000);
             schedule(f.failoverDeadline, Timer.Kind.FAILOVER, f.id());
             persist(new RegistryChange.FrameworkSaved(f.info, f.failoverDeadline));
-            publish("framework.disconnected", f.id(), "framework " + f.id() + " disconnected; failover until "
-                    + java.time.Instant.ofEpochMilli(f.failoverDeadline), Map.of("failoverDeadline", f.failoverDeadline));
+            publish(ClusterEvents.FRAMEWORK_DISCONNECTED, f.id(), "framework " + f.id() + " disconnected; failover until "
+                    + java.time.Instant.ofEpochMilli(f.failoverDeadline),
+                    new ClusterEvents.FrameworkDisconnected(f.id(), timeout, f.failoverDeadline));
         }
         return Reply.ACCEPTED;
     }
@@ -659,6 +702,7 @@ public final class MasterCore {
             rescind(o, "framework removed");
         }
         Set<String> agentsToShutdown = new LinkedHashSet<>();
+        int killed = 0;
         for (String key : List.copyOf(f.taskKeys)) {
             TaskRecord t = tasks.remove(key);
             if (t == null) {
@@ -667,8 +711,13 @@ public final class MasterCore {
             if (!t.terminalSent) {
                 release(t);
                 agentsToShutdown.add(t.agentId);
+                TaskState previous = t.state;
                 t.state = TaskState.KILLED;
                 t.terminalSent = true;
+                killed++;
+                // No update goes to anyone (the framework is gone), but the task's state changed: say so.
+                publishStatus(t, previous, new TaskStatus(t.info.taskId(), f.id(), t.agentId, TaskState.KILLED,
+                        "framework removed: " + why, null, null, null, TaskStatus.Source.MASTER, now / 1000.0));
             }
             AgentRecord a = agents.get(t.agentId);
             if (a != null) {
@@ -691,7 +740,8 @@ public final class MasterCore {
         frameworks.remove(f.id());
         removedFrameworks.add(f.id());
         persist(new RegistryChange.FrameworkRemoved(f.id()));
-        publish("framework.removed", f.id(), "framework " + f.id() + " removed: " + why, Map.of("reason", why));
+        publish(ClusterEvents.FRAMEWORK_REMOVED, f.id(), "framework " + f.id() + " removed: " + why
+                + (killed > 0 ? "; " + killed + " tasks KILLED" : ""), new ClusterEvents.FrameworkRemoved(f.id(), why, killed));
     }
 
     private Reply fromFramework(String streamId, SchedulerCall call) {
@@ -708,13 +758,17 @@ public final class MasterCore {
         } else if (call instanceof SchedulerCall.Acknowledge c) {
             acknowledge(f, c);
         } else if (call instanceof SchedulerCall.Kill c) {
-            kill(f, c);
+            kill(f, c, "framework");
         } else if (call instanceof SchedulerCall.Reconcile c) {
             reconcile(f, c);
         } else if (call instanceof SchedulerCall.Revive) {
             allocator.revive(f.id());
+            publish(ClusterEvents.FRAMEWORK_REVIVED, f.id(), "framework " + f.id()
+                    + " revived offers (its filters are cleared)", new ClusterEvents.FrameworkOffers(f.id(), f.info.role()));
         } else if (call instanceof SchedulerCall.Suppress) {
             allocator.suppress(f.id());
+            publish(ClusterEvents.FRAMEWORK_SUPPRESSED, f.id(), "framework " + f.id() + " suppressed offers",
+                    new ClusterEvents.FrameworkOffers(f.id(), f.info.role()));
         } else if (call instanceof SchedulerCall.Teardown) {
             removeFramework(f, "torn down by the framework");
         } else {
@@ -774,8 +828,12 @@ public final class MasterCore {
         }
         // Valid: from here on nothing is rejected.
         AgentRecord a = agents.get(agentId);
+        List<String> taskIds = launches.stream().map(TaskInfo::taskId).toList();
         for (OfferRecord o : used) {
             removeOffer(o);
+            publish(ClusterEvents.OFFER_ACCEPTED, o.id(), "offer " + o.id() + " accepted by " + f.id() + ": "
+                    + (taskIds.isEmpty() ? "nothing launched" : "tasks " + taskIds), new ClusterEvents.OfferAccepted(
+                    o.id(), f.id(), o.agentId(), o.resources(), taskIds, refuse));
         }
         for (TaskInfo task : launches) {
             TaskRecord t = new TaskRecord(f.id(), task, a.id());
@@ -785,8 +843,9 @@ public final class MasterCore {
             a.used = a.used.plus(task.resources());
             f.used = f.used.plus(task.resources());
             toAgent(a, new AgentEvent.RunTask(f.id(), f.info, task));
-            publish("task.launched", t.key, "task " + t.key + " launched on agent " + a.id() + " with "
-                    + task.resources(), task);
+            publish(ClusterEvents.TASK_LAUNCHED, t.key, "task " + t.key + " launched on agent " + a.id() + " with "
+                    + task.resources(), new ClusterEvents.TaskLaunched(f.id(), task.taskId(), a.id(), task.name(),
+                    task.resources(), commandShown(task), task.labels()));
         }
         if (!remaining.isEmpty()) {
             allocator.recover(a.id(), f.id(), remaining);
@@ -810,8 +869,9 @@ public final class MasterCore {
                 allocator.filter(f.id(), o.agentId(), now + (long) (refuse * 1000));
             }
             freed.add(o.agentId());
-            publish("offer.declined", o.id(), "offer " + o.id() + " declined by " + f.id()
-                    + " (refuse " + refuse + " s)", Map.of("frameworkId", f.id(), "agentId", o.agentId()));
+            publish(ClusterEvents.OFFER_DECLINED, o.id(), "offer " + o.id() + " declined by " + f.id()
+                    + " (refuse " + refuse + " s)", new ClusterEvents.OfferDeclined(o.id(), f.id(), o.agentId(),
+                    o.resources(), refuse, refuse > 0 ? now + (long) (refuse * 1000) : null));
         }
     }
 
@@ -821,7 +881,7 @@ public final class MasterCore {
         return refuse;
     }
 
-    private void kill(FrameworkRecord f, SchedulerCall.Kill call) {
+    private void kill(FrameworkRecord f, SchedulerCall.Kill call, String by) {
         require(call.taskId() != null, "taskId: missing");
         String key = TaskRecord.key(f.id(), call.taskId());
         TaskRecord t = tasks.get(key);
@@ -838,7 +898,8 @@ public final class MasterCore {
         if (a != null && a.connected()) {
             toAgent(a, new AgentEvent.KillTask(f.id(), t.info.taskId(), null));
         }
-        publish("task.kill", key, "kill of task " + key + " requested", Map.of());
+        publish(ClusterEvents.TASK_KILL_REQUESTED, key, "kill of task " + key + " (" + t.state + ") requested by the "
+                + by, new ClusterEvents.TaskKillRequested(f.id(), t.info.taskId(), t.agentId, t.state, by));
     }
 
     private void reconcile(FrameworkRecord f, SchedulerCall.Reconcile call) {
@@ -923,8 +984,9 @@ public final class MasterCore {
             schedule(o.expiresAt(), Timer.Kind.OFFER_TIMEOUT, o.id());
             byFramework.computeIfAbsent(f.id(), k -> new ArrayList<>()).add(
                     new Offer(o.id(), f.id(), a.id(), a.info.hostname(), o.resources(), a.info.attributes()));
-            publish("offer.made", o.id(), "offer " + o.id() + " of agent " + a.id() + " to " + f.id() + ": "
-                    + o.resources(), Map.of("frameworkId", f.id(), "agentId", a.id(), "resources", o.resources()));
+            publish(ClusterEvents.OFFER_MADE, o.id(), "offer " + o.id() + " of agent " + a.id() + " to " + f.id() + ": "
+                    + o.resources(), new ClusterEvents.OfferMade(o.id(), f.id(), a.id(), a.info.hostname(),
+                    o.resources(), o.expiresAt()));
         }
         byFramework.forEach((fid, list) -> {
             FrameworkRecord f = frameworks.get(fid);
@@ -954,8 +1016,8 @@ public final class MasterCore {
         if (f != null && f.connected()) {
             out.add(new Effect.ToFramework(f.connectionId, f.id(), new SchedulerEvent.Rescind(o.id())));
         }
-        publish("offer.rescinded", o.id(), "offer " + o.id() + " rescinded: " + why,
-                Map.of("frameworkId", o.frameworkId(), "agentId", o.agentId(), "reason", why));
+        publish(ClusterEvents.OFFER_RESCINDED, o.id(), "offer " + o.id() + " rescinded: " + why,
+                new ClusterEvents.OfferRescinded(o.id(), o.frameworkId(), o.agentId(), o.resources(), why));
     }
 
     // ==== operator ================================================================================================
@@ -970,7 +1032,8 @@ public final class MasterCore {
             }
             allocator.updateWeights(w.weights());
             persist(new RegistryChange.WeightsSaved(allocator.weights()));
-            publish("weights.updated", "weights", "role weights updated: " + w.weights(), w.weights());
+            publish(ClusterEvents.WEIGHTS_UPDATED, "weights", "role weights updated: " + w.weights(),
+                    new ClusterEvents.WeightsUpdated(w.weights(), allocator.weights()));
         } else if (call instanceof OperatorCall.Teardown t) {
             require(t.frameworkId() != null, "frameworkId: missing");
             FrameworkRecord f = frameworks.get(t.frameworkId());
@@ -980,7 +1043,7 @@ public final class MasterCore {
             require(k.frameworkId() != null, "frameworkId: missing");
             FrameworkRecord f = frameworks.get(k.frameworkId());
             require(f != null, "frameworkId: unknown framework '" + k.frameworkId() + "'");
-            kill(f, new SchedulerCall.Kill(f.id(), k.taskId(), null));
+            kill(f, new SchedulerCall.Kill(f.id(), k.taskId(), null), "operator");
         }
         return Reply.ACCEPTED;
     }
@@ -995,6 +1058,15 @@ public final class MasterCore {
 
     private void publish(String type, String subject, String summary, Object data) {
         out.add(new Effect.Publish(new ClusterEvent(type, subject, summary, data, now)));
+    }
+
+    /** What {@code task.launched} shows of a task's command: never its environment. */
+    private static String commandShown(TaskInfo task) {
+        var c = task.command();
+        String shown = Boolean.FALSE.equals(c.shell()) && !c.arguments().isEmpty()
+                ? String.join(" ", c.arguments()) : c.value();
+        return shown.length() <= ClusterEvents.COMMAND_SHOWN ? shown
+                : shown.substring(0, ClusterEvents.COMMAND_SHOWN - 3) + "...";
     }
 
     private void persist(RegistryChange change) {

@@ -41,6 +41,10 @@ final class CoreHarness {
     long commands;
     /** Where the Persist effects go, in order, as the master's registry writer would write them. */
     final InMemoryRegistry registry = new InMemoryRegistry();
+    /** The events the core published, in order (unless {@link #keepEvents} is off); each is checked on the way. */
+    final List<ClusterEvent> published = new ArrayList<>();
+    boolean keepEvents = true;
+    private final EventLedger ledger;
 
     /** One master→peer stream: an ordered queue of events the peer has not read yet. */
     static final class Stream {
@@ -69,12 +73,14 @@ final class CoreHarness {
     CoreHarness(MasterConfig config, long idSeed) {
         this.clock = new ManualClock();
         this.core = new MasterCore(config, clock, IdGenerator.seeded(idSeed));
+        this.ledger = new EventLedger(false);
     }
 
     /** A newly elected master taking over {@code registry} at the clock's time. */
     CoreHarness(MasterConfig config, ManualClock clock, RegistrySnapshot registry, long epoch) {
         this.clock = clock;
         this.core = MasterCore.recover(config, clock, IdGenerator.seeded(epoch + 7), registry, epoch);
+        this.ledger = new EventLedger(true);
     }
 
     String openConnection(boolean agent) {
@@ -97,6 +103,11 @@ final class CoreHarness {
                 send(a.connectionId(), a.event());
             } else if (e instanceof Effect.Persist p) {
                 registry.apply(p.change());
+            } else if (e instanceof Effect.Publish p) {
+                ledger.check(p.event(), clock.millis());
+                if (keepEvents) {
+                    published.add(p.event());
+                }
             } else if (e instanceof Effect.CloseStream c) {
                 Stream s = streams.get(c.connectionId());
                 if (s != null && !s.closing && !s.cut) {
@@ -196,6 +207,83 @@ final class CoreHarness {
             throw new AssertionError("subscribe failed: " + o.reply().error());
         }
         return f;
+    }
+
+    /** The published events of {@code type}, in order. */
+    List<ClusterEvent> events(String type) {
+        return published.stream().filter(e -> e.type().equals(type)).toList();
+    }
+
+    /** The data of the published events of {@code type}, in order. */
+    <T> List<T> eventData(String type, Class<T> data) {
+        return events(type).stream().map(e -> data.cast(e.data())).toList();
+    }
+
+    /** The types of the events published since the last call. */
+    List<String> newEventTypes() {
+        List<String> types = published.subList(seenEvents, published.size()).stream().map(ClusterEvent::type).toList();
+        seenEvents = published.size();
+        return types;
+    }
+
+    private int seenEvents;
+
+    /**
+     * What every run of the core must publish, checked event by event (the simulation runs it too): known types,
+     * ids of entities as subjects, the command's time; each offer made closed by exactly one of accepted, declined or
+     * rescinded; a task's statuses following one another ({@code previousState} the last one published) and none
+     * after a terminal one.
+     */
+    static final class EventLedger {
+        /** A recovered core may publish statuses of tasks launched by its predecessor. */
+        private final boolean recovered;
+        private final Set<String> openOffers = new java.util.HashSet<>();
+        private final Map<String, TaskState> taskStates = new HashMap<>();
+
+        EventLedger(boolean recovered) {
+            this.recovered = recovered;
+        }
+
+        void check(ClusterEvent e, long now) {
+            require(ClusterEvents.TYPES.contains(e.type()), "unknown event type " + e.type());
+            require(e.id() == null, "the core stamps no ids (the bus does): " + e);
+            require(e.subject() != null && !e.subject().isBlank(), "no subject: " + e);
+            boolean recovery = e.type().equals(ClusterEvents.AGENT_RECOVERING)
+                    || e.type().equals(ClusterEvents.FRAMEWORK_RECOVERING); // from the takeover, before any command
+            require(recovery ? e.timeMillis() <= now : e.timeMillis() == now,
+                    "event time " + e.timeMillis() + " is not the command's " + now);
+            require(e.summary() != null && !e.summary().isBlank() && e.data() != null, "no summary or data: " + e);
+            switch (e.type()) {
+                case ClusterEvents.OFFER_MADE -> require(openOffers.add(e.subject()), "offer made twice: " + e);
+                case ClusterEvents.OFFER_ACCEPTED, ClusterEvents.OFFER_DECLINED, ClusterEvents.OFFER_RESCINDED ->
+                        require(openOffers.remove(e.subject()), "offer closed that is not open: " + e);
+                case ClusterEvents.TASK_LAUNCHED -> {
+                    TaskState before = taskStates.put(e.subject(), TaskState.STAGING);
+                    require(before == null || before.isTerminal(), "task launched while it is " + before + ": " + e);
+                }
+                case ClusterEvents.TASK_STATUS -> {
+                    ClusterEvents.TaskStatusChanged s = (ClusterEvents.TaskStatusChanged) e.data();
+                    require(e.subject().equals(s.frameworkId() + "/" + s.taskId()), "subject is not the task: " + e);
+                    TaskState last = taskStates.get(e.subject());
+                    if (last == null) {
+                        require(recovered, "status of a task never launched: " + e);
+                    } else {
+                        require(!last.isTerminal(), "status after the terminal " + last + ": " + e);
+                        require(s.previousState() == last, "previousState " + s.previousState() + ", but "
+                                + last + " was published last: " + e);
+                    }
+                    taskStates.put(e.subject(), s.state());
+                }
+                default -> {
+                }
+            }
+        }
+
+        private static void require(boolean ok, String message) {
+            if (!ok) {
+                throw new AssertionError("published events: " + message);
+            }
+        }
     }
 
     // ==== peers for unit tests: they do exactly what the test says ====================================================

@@ -68,6 +68,7 @@ final class Simulation {
         this.seed = seed;
         this.rnd = new Random(seed);
         this.h = new CoreHarness(CONFIG, seed ^ 0x5DEECE66DL);
+        h.keepEvents = false; // checked as they come, not kept
     }
 
     // ==== the run ===================================================================================================
