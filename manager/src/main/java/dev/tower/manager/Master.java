@@ -2,6 +2,7 @@ package dev.tower.manager;
 
 import dev.tower.api.detect.LeaderInfo;
 import dev.tower.manager.core.ClusterEvent;
+import dev.tower.manager.core.ClusterEvents;
 import dev.tower.manager.core.Effect;
 import dev.tower.manager.core.IdGenerator;
 import dev.tower.manager.core.MasterCore;
@@ -10,8 +11,11 @@ import dev.tower.manager.events.EventBus;
 import dev.tower.manager.ha.ZooKeeperLeadership;
 import dev.tower.manager.ha.ZooKeeperRegistry;
 import dev.tower.manager.http.AgentResource;
+import dev.tower.manager.http.CallAudit;
 import dev.tower.manager.http.CallGateway;
 import dev.tower.manager.http.ErrorMapper;
+import dev.tower.manager.http.EventStreams;
+import dev.tower.manager.http.EventsResource;
 import dev.tower.manager.http.HealthView;
 import dev.tower.manager.http.IgnoreUpgradeRequests;
 import dev.tower.manager.http.LeaderRouting;
@@ -35,7 +39,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.InstantSource;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -60,6 +63,8 @@ public final class Master implements AutoCloseable {
     private final MasterOptions options;
     private final String masterId;
     private final EventBus events;
+    /** The open {@code GET /api/v1/events} streams, fed by the bus; they end whenever this master stops leading. */
+    private final EventStreams eventStreams = new EventStreams();
     private final CallGateway gateway = new CallGateway();
     private final ScheduledExecutorService heartbeats;
     private final HttpServer server;
@@ -118,16 +123,20 @@ public final class Master implements AutoCloseable {
         this.options = options;
         this.masterId = IdGenerator.random().next("master");
         this.events = new EventBus(masterId);
+        events.add(eventStreams);
+        CallAudit audit = new CallAudit(events, InstantSource.system());
         ResourceConfig rc = new ResourceConfig()
-                .register(new SchedulerResource(gateway))
-                .register(new AgentResource(gateway))
-                .register(new OperatorResource(gateway, masterId, this::health))
+                .register(new SchedulerResource(gateway, audit))
+                .register(new AgentResource(gateway, audit))
+                .register(new OperatorResource(gateway, masterId, this::health, audit))
+                .register(new EventsResource(eventStreams, masterId, this::address, this::epoch,
+                        options.core().heartbeatInterval().toMillis() / 1000.0))
                 .register(ErrorMapper.class);
         rc.property("jersey.config.server.wadl.disableWadl", true);
         URI uri = URI.create("http://" + options.bindHost() + ":" + options.port() + "/");
         GrizzlyHttpContainer jersey = ContainerFactory.createContainer(GrizzlyHttpContainer.class, rc);
         this.server = GrizzlyHttpServerFactory.createHttpServer(uri, false);
-        server.getServerConfiguration().addHttpHandler(new StreamCallHandler(gateway, new Routing(), jersey), "/");
+        server.getServerConfiguration().addHttpHandler(new StreamCallHandler(gateway, new Routing(), jersey, audit), "/");
         server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tower-heartbeats");
@@ -153,7 +162,7 @@ public final class Master implements AutoCloseable {
         m.heartbeats.scheduleAtFixedRate(m::heartbeat, hb, hb, TimeUnit.MILLISECONDS);
         if (options.zooKeeper() == null) {
             m.serve(new MasterCore(options.core(), InstantSource.system(), IdGenerator.random()),
-                    new InMemoryRegistry());
+                    new InMemoryRegistry(), "master " + m.masterId + " at " + m.address() + " leads (no ZooKeeper)", 0, 0);
             log.info("Tower master {} listening on http://{}", m.masterId, m.address());
         } else {
             m.election = new ZooKeeperLeadership(options.zooKeeper(), options.zooKeeperSessionTimeout(), m.masterId,
@@ -165,9 +174,13 @@ public final class Master implements AutoCloseable {
         return m;
     }
 
-    private synchronized void serve(MasterCore core, Registry registry) {
+    /** Starts a term; {@code master.elected} is published before the core runs, so before anything it publishes. */
+    private synchronized void serve(MasterCore core, Registry registry, String summary, int registryAgents,
+                                    int registryFrameworks) {
         stopServing("a new term begins", false); // never two cores at once (there is none here normally)
         Term t = new Term(core, registry);
+        events.publish(new ClusterEvent(ClusterEvents.MASTER_ELECTED, masterId, summary, new ClusterEvents.MasterElected(
+                masterId, address(), core.epoch(), registryAgents, registryFrameworks), System.currentTimeMillis()));
         t.loop.start();
         term = t;
         gateway.attach(t.loop, t.streams);
@@ -182,11 +195,11 @@ public final class Master implements AutoCloseable {
         term = null;
         gateway.detach();
         t.stop(graceful);
-        if (election == null) {
-            return;
-        }
-        events.publish(new ClusterEvent("master.deposed", masterId, "master " + masterId + " stopped leading (epoch "
-                + t.epoch + "): " + why, Map.of("epoch", t.epoch, "reason", why), System.currentTimeMillis()));
+        events.publish(new ClusterEvent(ClusterEvents.MASTER_DEPOSED, masterId, "master " + masterId
+                + " stopped leading (epoch " + t.epoch + "): " + why,
+                new ClusterEvents.MasterDeposed(masterId, address(), t.epoch, why), System.currentTimeMillis()));
+        eventStreams.closeAll("master " + address() + " stopped leading (" + why
+                + "); reconnect to reach the leading master");
     }
 
     private final class Elections implements ZooKeeperLeadership.Listener {
@@ -198,12 +211,11 @@ public final class Master implements AutoCloseable {
             RegistrySnapshot snapshot = registry.load();
             MasterCore core = MasterCore.recover(options.core(), InstantSource.system(), IdGenerator.random(),
                     snapshot, epoch);
-            serve(core, registry);
-            events.publish(new ClusterEvent("master.elected", masterId, "master " + masterId + " at " + address()
+            serve(core, registry, "master " + masterId + " at " + address()
                     + " elected with epoch " + epoch + "; from the registry: " + snapshot.agents().size()
                     + " agents (they have " + options.core().agentReregisterTimeout().toMillis() / 1000.0
                     + " s to re-subscribe), " + snapshot.frameworks().size() + " frameworks",
-                    Map.of("epoch", epoch, "address", address()), System.currentTimeMillis()));
+                    snapshot.agents().size(), snapshot.frameworks().size());
         }
 
         @Override
@@ -235,6 +247,7 @@ public final class Master implements AutoCloseable {
         if (t != null) {
             t.streams.heartbeat();
         }
+        eventStreams.heartbeat();
     }
 
     HealthView health() {
@@ -303,6 +316,11 @@ public final class Master implements AutoCloseable {
             e.close();
         }
         stopServing("the master is shutting down", true);
+        try {
+            eventStreams.awaitEnded(java.time.Duration.ofSeconds(1)); // they say why before the server stops
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
         heartbeats.shutdownNow();
         server.shutdownNow();
         events.close();

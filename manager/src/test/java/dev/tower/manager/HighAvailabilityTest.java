@@ -133,7 +133,11 @@ class HighAvailabilityTest {
     }
 
     private static JsonNode json(HttpResponse<String> r) throws Exception {
-        return Json.mapper().readTree(r.body());
+        return json(r.body());
+    }
+
+    private static JsonNode json(String body) throws Exception {
+        return Json.mapper().readTree(body);
     }
 
     /** An open event stream; a thread reads its events into a queue. */
@@ -143,10 +147,19 @@ class HighAvailabilityTest {
         private final InputStream body;
 
         Stream(Master m, String path, Object subscribe) throws Exception {
-            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create("http://" + m.address() + path))
+            this(HttpRequest.newBuilder(URI.create("http://" + m.address() + path))
                     .header("Content-Type", "application/json").header("Accept", "text/event-stream")
-                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(subscribe))).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(subscribe))).build());
+        }
+
+        /** {@code GET /api/v1/events?QUERY} */
+        Stream(Master m, String eventsQuery) throws Exception {
+            this(HttpRequest.newBuilder(URI.create("http://" + m.address() + "/api/v1/events" + eventsQuery))
+                    .header("Accept", "text/event-stream").GET().build());
+        }
+
+        Stream(HttpRequest request) throws Exception {
+            HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             assertThat(r.statusCode()).isEqualTo(200);
             body = r.body();
             streams.add(this);
@@ -167,12 +180,16 @@ class HighAvailabilityTest {
         }
 
         <T> T next(Class<T> type) throws Exception {
+            return Json.read(next().data(), type);
+        }
+
+        SseReader.Event next() throws Exception {
             SseReader.Event e;
             do {
                 e = events.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
                 assertThat(e).as("an event within " + WAIT).isNotNull();
             } while (e.name().equals("HEARTBEAT"));
-            return Json.read(e.data(), type);
+            return e;
         }
 
         @Override
@@ -231,6 +248,11 @@ class HighAvailabilityTest {
                     new OperatorCall.UpdateWeights(Map.of("etl", 2.0)), "application/json");
             assertThat(operator.statusCode()).isEqualTo(307);
 
+            HttpResponse<String> events = get(standby, "/api/v1/events?type=task");
+            assertThat(events.statusCode()).isEqualTo(307);
+            assertThat(events.headers().firstValue("Location"))
+                    .contains("http://" + leader.address() + "/api/v1/events?type=task");
+
             JsonNode health = json(get(standby, "/health"));
             assertThat(health.get("status").asText()).isEqualTo("ok");
             assertThat(health.get("role").asText()).isEqualTo("standby");
@@ -262,10 +284,18 @@ class HighAvailabilityTest {
         assertThat(post(first, "/api/v1/operator", new OperatorCall.UpdateWeights(Map.of("etl", 3.0)),
                 "application/json").statusCode()).isEqualTo(202);
         long firstEpoch = first.epoch();
+        Stream events = new Stream(first, "?type=master,agent");
+        assertThat(events.next().name()).isEqualTo("SUBSCRIBED");
 
         first.close();
 
         await().atMost(WAIT).until(() -> agent.ended && framework.ended);
+        // The events stream says who stopped leading, then why it ends, and ends: consumers go to the new leader.
+        SseReader.Event deposed = events.next();
+        assertThat(deposed.name()).isEqualTo("master.deposed");
+        assertThat(json(deposed.data()).at("/data/epoch").asLong()).isEqualTo(firstEpoch);
+        assertThat(events.next().name()).isEqualTo("ERROR");
+        await().atMost(WAIT).until(() -> events.ended);
         await().atMost(WAIT).until(second::isLeader);
         assertThat(second.epoch()).isGreaterThan(firstEpoch);
         AgentView recovered = Json.mapper().readValue(get(second, "/api/v1/agents").body(), AgentView[].class)[0];
@@ -277,6 +307,8 @@ class HighAvailabilityTest {
         assertThat(get(second, "/api/v1/roles").body()).contains("\"name\":\"etl\",\"weight\":3.0");
 
         // They come back, with their ids, to the new leader and its epoch.
+        Stream secondEvents = new Stream(second, "?type=agent");
+        assertThat(json(secondEvents.next().data()).get("epoch").asLong()).isEqualTo(second.epoch());
         Stream agentAgain = subscribeAgent(second, agentSubscribed.agentId());
         assertThat(agentAgain.next(AgentEvent.Subscribed.class).epoch()).isEqualTo(second.epoch());
         Stream fwAgain = subscribeFramework(second, fwSubscribed.frameworkId());
@@ -284,6 +316,9 @@ class HighAvailabilityTest {
         assertThat(get(second, "/api/v1/agents").body()).contains("\"state\":\"ACTIVE\"");
         assertThat(fwAgain.next(SchedulerEvent.Offers.class).offers()).singleElement()
                 .satisfies(o -> assertThat(o.agentId()).isEqualTo(agentSubscribed.agentId()));
+        SseReader.Event back = secondEvents.next();
+        assertThat(back.name()).isEqualTo("agent.reregistered");
+        assertThat(json(back.data()).at("/data/previousState").asText()).isEqualTo("RECOVERING");
     }
 
     @Test

@@ -9,7 +9,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Fans cluster events out to the sinks, in order, and logs each one: one line per state change, with ids. Stamps each
+ * Fans cluster events out to the sinks, in order, and logs each one: one line per state change, with ids (offers and
+ * audit records at DEBUG). Stamps each
  * event with its id: the master's id (new for every master process) and a sequence number.
  */
 public final class EventBus implements EventSink {
@@ -32,7 +33,8 @@ public final class EventBus implements EventSink {
         if (event.id() == null) {
             event = event.withId(idPrefix + sequence.incrementAndGet());
         }
-        if (event.type().startsWith("offer.")) {
+        // Offers come and go many times a second; an audit record repeats a call whose effect is logged already.
+        if (event.type().startsWith("offer.") || event.isAudit()) {
             log.debug("{}", event.summary());
         } else {
             log.info("{}", event.summary());

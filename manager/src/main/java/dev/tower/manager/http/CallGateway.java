@@ -93,19 +93,20 @@ public final class CallGateway {
     }
 
     /**
-     * Opens a stream: registers the sink, asks the core to subscribe, and if the core refuses, answers 400 instead
-     * of a stream. On success the core's first effect on this stream is its SUBSCRIBED event.
+     * Opens a stream: registers the sink and asks the core to subscribe. On success the core's first effect on this
+     * stream is its SUBSCRIBED event; if the core refuses (or no core is attached), the stream is forgotten and the
+     * caller answers the returned error instead of a stream.
      */
-    void openStream(Streams.Kind kind, SseEventSink sink, Sse sse, Function<String, Command> subscribe) {
+    Reply openStream(Streams.Kind kind, SseEventSink sink, Sse sse, Function<String, Command> subscribe) {
         Serving s = serving;
         if (s == null) {
-            throw new WebApplicationException(NOT_LEADING, Replies.error(503, NOT_LEADING));
+            return new Reply(503, null, NOT_LEADING);
         }
         String id = s.streams().open(kind, sink, sse);
         Reply reply = await(s.core().submit(subscribe.apply(id)));
         if (reply.isError()) {
             s.streams().discard(id);
-            throw new WebApplicationException(reply.error(), Replies.toResponse(reply));
         }
+        return reply;
     }
 }

@@ -1,5 +1,6 @@
 package dev.tower.manager.http;
 
+import dev.tower.api.codec.BadInputException;
 import dev.tower.api.codec.Json;
 import dev.tower.api.model.TaskState;
 import dev.tower.api.operator.OperatorCall;
@@ -17,7 +18,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.AsyncResponse;
 import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import org.glassfish.grizzly.http.server.Request;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +34,13 @@ public final class OperatorResource {
     private final CallGateway gateway;
     private final String masterId;
     private final Supplier<HealthView> health;
+    private final CallAudit audit;
 
-    public OperatorResource(CallGateway gateway, String masterId, Supplier<HealthView> health) {
+    public OperatorResource(CallGateway gateway, String masterId, Supplier<HealthView> health, CallAudit audit) {
         this.gateway = gateway;
         this.masterId = masterId;
         this.health = health;
+        this.audit = audit;
     }
 
     /** Answered by this master whatever its role (standbys redirect every other path to the leader). */
@@ -120,12 +125,23 @@ public final class OperatorResource {
                 .orElse(Reply.notFound("framework: unknown framework '" + framework + "'"))), reply -> unwrap(reply), r);
     }
 
+    /** Every operator call changes the cluster: each is audited with its outcome. */
     @POST
     @Path("api/v1/operator")
     @Consumes(MediaType.WILDCARD)
-    public void operator(String body, @Suspended AsyncResponse r) {
-        OperatorCall call = Json.read(body, OperatorCall.class);
-        gateway.call(new Command.Operator(call), r);
+    public void operator(String body, @Context Request request, @Suspended AsyncResponse r) {
+        CallAudit.Caller who = CallAudit.Caller.of(request);
+        OperatorCall call;
+        try {
+            call = Json.read(body, OperatorCall.class);
+        } catch (BadInputException e) {
+            audit.undecodable(who, "operator", body, 400, e.getMessage());
+            throw e;
+        }
+        gateway.call(new Command.Operator(call), reply -> {
+            audit.operator(who, call, reply);
+            return reply;
+        }, r);
     }
 
     private void read(AsyncResponse r, Function<StateReader, Object> view) {

@@ -36,6 +36,11 @@ final class Replies {
         return Json.write(Map.of("error", message));
     }
 
+    /** The error reply of a call that arrived on a streaming endpoint, thrown as its response. */
+    static WebApplicationException failure(Reply reply) {
+        return new WebApplicationException(reply.error(), toResponse(reply));
+    }
+
     static WebApplicationException failure(int status, String message) {
         return new WebApplicationException(message, error(status, message));
     }

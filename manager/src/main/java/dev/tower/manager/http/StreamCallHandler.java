@@ -27,7 +27,11 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * It is also where a standby master turns callers away, before anything else looks at a request: every request but
  * {@code /health} is answered {@code 307} to the same path and query on the leading master, or {@code 503} while no
- * leader is known.
+ * leader is known (such calls are audited by the leader they are sent to, not here).
+ * <p>
+ * The calls it answers that change the cluster (ACCEPT, KILL, REVIVE, SUPPRESS, TEARDOWN) are audited with their
+ * outcome ({@link CallAudit}), rejected ones included; the rest of the hot path (UPDATE, ACKNOWLEDGE, HEARTBEAT,
+ * DECLINE, RECONCILE) costs nothing more.
  */
 public final class StreamCallHandler extends HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(StreamCallHandler.class);
@@ -39,11 +43,13 @@ public final class StreamCallHandler extends HttpHandler {
     private final CallGateway core;
     private final LeaderRouting routing;
     private final GrizzlyHttpContainer jersey;
+    private final CallAudit audit;
 
-    public StreamCallHandler(CallGateway core, LeaderRouting routing, GrizzlyHttpContainer jersey) {
+    public StreamCallHandler(CallGateway core, LeaderRouting routing, GrizzlyHttpContainer jersey, CallAudit audit) {
         this.core = core;
         this.routing = routing;
         this.jersey = jersey;
+        this.audit = audit;
     }
 
     @Override
@@ -69,21 +75,41 @@ public final class StreamCallHandler extends HttpHandler {
             jersey.service(request, response);
             return;
         }
-        Command command;
+        String api = scheduler ? "scheduler" : "agent";
+        String body;
         try {
-            String body = new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            command = scheduler ? schedulerCommand(streamId, Json.read(body, SchedulerCall.class))
-                    : agentCommand(streamId, Json.read(body, AgentCall.class));
+            body = new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            String error = "cannot read the request body: " + e.getMessage();
+            audit.undecodable(CallAudit.Caller.of(request), api, null, 400, error);
+            write(response, 400, Replies.errorBody(error));
+            return;
+        }
+        Object call;
+        try {
+            call = scheduler ? Json.read(body, SchedulerCall.class) : Json.read(body, AgentCall.class);
         } catch (BadInputException e) {
+            audit.undecodable(CallAudit.Caller.of(request), api, body, 400, e.getMessage());
             write(response, 400, Replies.errorBody(e.getMessage()));
             return;
-        } catch (IOException e) {
-            write(response, 400, Replies.errorBody("cannot read the request body: " + e.getMessage()));
+        }
+        // Only audited calls pay for reading the caller (the hot path's UPDATEs and ACKNOWLEDGEs do not).
+        CallAudit.Caller who = call instanceof SchedulerCall c && CallAudit.audited(c)
+                || call instanceof AgentCall.Subscribe ? CallAudit.Caller.of(request) : null;
+        Command command;
+        try {
+            command = scheduler ? schedulerCommand(streamId, (SchedulerCall) call) : agentCommand(streamId, (AgentCall) call);
+        } catch (BadInputException e) {
+            audited(who, call, Reply.badRequest(e.getMessage()));
+            write(response, 400, Replies.errorBody(e.getMessage()));
             return;
         }
         response.suspend(CallGateway.REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS, null);
         core.submit(command).whenComplete((reply, error) -> {
             try {
+                if (who != null) {
+                    audited(who, call, error != null ? new Reply(503, null, "master busy: " + error) : reply);
+                }
                 if (error != null) {
                     write(response, 503, Replies.errorBody("master busy: " + error));
                 } else if (reply.isError()) {
@@ -99,6 +125,17 @@ public final class StreamCallHandler extends HttpHandler {
                 response.resume();
             }
         });
+    }
+
+    private void audited(CallAudit.Caller who, Object call, Reply reply) {
+        if (who == null) {
+            return;
+        }
+        if (call instanceof SchedulerCall c) {
+            audit.scheduler(who, c, reply);
+        } else if (call instanceof AgentCall.Subscribe s) {
+            audit.agentSubscribe(who, s, reply);
+        }
     }
 
     private void sendToLeader(Request request, Response response, String path) throws IOException {

@@ -31,7 +31,8 @@ import java.util.function.Consumer;
 public final class Streams implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Streams.class);
 
-    public enum Kind { AGENT, FRAMEWORK, OBSERVER }
+    /** Observers of the cluster's events have their own streams, with bounded queues: {@link EventStreams}. */
+    public enum Kind { AGENT, FRAMEWORK }
 
     private final Map<String, Stream> open = new ConcurrentHashMap<>();
     private final ExecutorService writers;
@@ -83,7 +84,7 @@ public final class Streams implements AutoCloseable {
      */
     public void heartbeat() {
         for (Stream s : open.values()) {
-            if (!s.subscribed && s.kind != Kind.OBSERVER) {
+            if (!s.subscribed) {
                 continue;
             }
             s.outbox.add(s.kind == Kind.AGENT ? new AgentEvent.Heartbeat() : new SchedulerEvent.Heartbeat());
@@ -154,8 +155,6 @@ public final class Streams implements AutoCloseable {
         switch (s.kind) {
             case AGENT -> commands.accept(new Command.AgentStreamClosed(s.id));
             case FRAMEWORK -> commands.accept(new Command.FrameworkStreamClosed(s.id));
-            case OBSERVER -> {
-            }
         }
     }
 

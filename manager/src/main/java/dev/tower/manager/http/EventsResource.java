@@ -1,0 +1,66 @@
+package dev.tower.manager.http;
+
+import dev.tower.api.events.EventFilter;
+import dev.tower.api.events.EventStreamControl;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import org.glassfish.grizzly.http.server.Request;
+
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * {@code GET /api/v1/events[?type=PREFIX[,PREFIX]][&subject=ID]}: every cluster event, audit records included, as it
+ * is published — the same events Kafka gets — as Server-Sent Events: SSE {@code id} the event's id, SSE
+ * {@code event} its type, data its JSON. First a {@code SUBSCRIBED}, then {@code HEARTBEAT}s like every stream.
+ * Only the leader serves it (standbys answer 307 before it is reached).
+ */
+@Path("/api/v1/events")
+public final class EventsResource {
+    private final EventStreams streams;
+    private final String masterId;
+    private final java.util.function.Supplier<String> address;
+    private final LongSupplier epoch;
+    private final double heartbeatSeconds;
+
+    /** @param epoch this master's epoch while it leads, else -1 */
+    public EventsResource(EventStreams streams, String masterId, java.util.function.Supplier<String> address,
+                          LongSupplier epoch, double heartbeatSeconds) {
+        this.streams = streams;
+        this.masterId = masterId;
+        this.address = address;
+        this.epoch = epoch;
+        this.heartbeatSeconds = heartbeatSeconds;
+    }
+
+    @GET
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public void events(@QueryParam("type") List<String> types, @QueryParam("subject") String subject,
+                       @Context SseEventSink sink, @Context Sse sse, @Context Request request) {
+        EventFilter filter;
+        try {
+            filter = EventFilter.of(types, subject);
+        } catch (IllegalArgumentException e) {
+            throw Replies.failure(400, e.getMessage());
+        }
+        long e = epoch.getAsLong();
+        if (e < 0) {
+            throw Replies.failure(503, CallGateway.NOT_LEADING);
+        }
+        var subscribed = new EventStreamControl.Subscribed(masterId, address.get(), e, heartbeatSeconds,
+                filter.types(), filter.subject());
+        // Taken now: the request object is recycled once its response ends.
+        org.glassfish.grizzly.Connection<?> connection = request.getContext().getConnection();
+        Runnable cut = connection::terminateSilently;
+        if (!streams.open(filter, subscribed, sink, sse, cut)) {
+            throw Replies.failure(429, "too many events streams open on this master (" + streams.count()
+                    + "); close one, or read the events from Kafka");
+        }
+    }
+}
