@@ -244,7 +244,8 @@ class EventsStreamTest {
             assertThat(e.id()).isNotBlank().isEqualTo(j.get("id").asText()).startsWith(master.masterId() + "-");
             assertThat(j.get("type").asText()).isEqualTo(e.name());
             assertThat(j.get("subject").asText()).isNotBlank();
-            assertThat(j.get("time").asText()).endsWith("Z");
+            assertThat(j.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+            assertThat(j.has("audit")).as("only the envelope's fields").isFalse();
             assertThat(j.get("summary").asText()).isNotBlank();
             assertThat(j.get("data").isObject()).isTrue();
         }
@@ -256,6 +257,7 @@ class EventsStreamTest {
         assertThat(status.at("/data/state").asText()).isEqualTo("RUNNING");
         assertThat(status.at("/data/previousState").asText()).isEqualTo("STAGING");
         assertThat(status.at("/data/agentId").asText()).isEqualTo(agentSub.agentId());
+        assertThat(status.at("/data/reportedAt").isIntegralNumber()).isTrue();
 
         String source = "127\\.0\\.0\\.1:\\d+";
         JsonNode subscribeAudit = named(all, "audit.framework.subscribe").get(0).json();

@@ -175,11 +175,11 @@ public final class ClusterEvents {
      *
      * @param uuid the update's uuid, which the framework acknowledges; null for a state the master sets without an
      *             update (the tasks of a removed framework)
-     * @param timestamp seconds since the epoch, as in the update
+     * @param reportedAt when the update was made (by the agent, or the master), in milliseconds like every time here
      */
     public record TaskStatusChanged(String frameworkId, String taskId, String agentId, TaskState state,
                                     TaskState previousState, String reason, String message, Integer exitCode,
-                                    TaskStatus.Source source, String uuid, double timestamp) {
+                                    TaskStatus.Source source, String uuid, long reportedAt) {
     }
 
     /** {@code task.kill_requested}; {@code by} is {@code framework} or {@code operator}. */

@@ -547,7 +547,7 @@ public final class MasterCore {
                 + (s.reason() != null ? " (" + s.reason() + ")" : "")
                 + (s.exitCode() != null ? " exit " + s.exitCode() : ""), new ClusterEvents.TaskStatusChanged(
                 t.frameworkId, t.info.taskId(), t.agentId, s.state(), previous, s.reason(), s.message(), s.exitCode(),
-                s.source(), s.uuid(), s.timestamp()));
+                s.source(), s.uuid(), Math.round(s.timestamp() * 1000)));
     }
 
     private void forward(TaskRecord t, TaskStatus status) {

@@ -215,8 +215,7 @@ public final class CallAudit {
                     return; // a kind of call that is not audited
                 }
                 put(details, "bodyBytes", body == null ? 0 : body.length());
-                publish(ClusterEvents.AUDIT_CALL_MALFORMED, UNKNOWN, who, api, call,
-                        "an undecodable " + api + " call", status, error, details);
+                publish(ClusterEvents.AUDIT_CALL_MALFORMED, UNKNOWN, who, api, call, null, status, error, details);
                 return;
             }
             String subject = text(tree, "frameworkId");
@@ -263,6 +262,7 @@ public final class CallAudit {
         };
     }
 
+    /** @param what the entities the call is about, for the summary; null for a call that could not be read */
     private void publish(String type, String subject, Caller who, String api, String call, String what, int status,
                          String error, Map<String, Object> details) {
         boolean accepted = error == null && status / 100 == 2;
@@ -276,7 +276,7 @@ public final class CallAudit {
         put(data, "status", status);
         put(data, "error", error);
         data.putAll(details);
-        String summary = "audit: " + (call == null ? "undecodable " + api + " call" : call) + " of " + what + " by "
+        String summary = "audit: " + (what == null ? "an undecodable " + api + " call" : call + " of " + what) + " by "
                 + who.principal() + " from " + who.source() + ": " + (accepted ? ACCEPTED
                 : REJECTED + " (" + status + (error == null ? "" : " " + error) + ")");
         events.publish(new ClusterEvent(type, subject == null || subject.isBlank() ? UNKNOWN : subject, summary,
