@@ -117,6 +117,11 @@ public final class MasterEventSource implements EventSource {
                     if (e.status() == 400) {
                         throw new IllegalArgumentException(e.getMessage(), e);
                     }
+                    if (e.status() / 100 == 4 && e.status() != 429) { // 429: too many streams now, maybe not later
+                        throw new IllegalStateException("the leading master refused the events stream (HTTP "
+                                + e.status() + "): " + e.getMessage()
+                                + (e.status() == 404 ? " (a master older than GET " + PATH + "?)" : ""), e);
+                    }
                     String problem = "the master answered " + e.status() + ": " + e.getMessage();
                     if (!problem.equals(lastProblem)) {
                         listener.notice(problem + "; retrying");

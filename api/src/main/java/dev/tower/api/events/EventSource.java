@@ -14,6 +14,7 @@ public interface EventSource extends AutoCloseable {
      *
      * @throws InterruptedException the calling thread was interrupted
      * @throws IllegalArgumentException the source refused the filter (the message says why)
+     * @throws IllegalStateException the source cannot serve events at all (the message says why)
      */
     void follow(EventFilter filter, Listener listener) throws InterruptedException;
 
