@@ -114,7 +114,7 @@ class EventStreamsTest {
             publishing += System.nanoTime() - start;
             if (n % 20 == 0) { // in bursts the fast consumer keeps up with
                 long expected = n + 1;
-                await().atMost(WAIT).until(() -> fast.sent.size() == expected);
+                await().atMost(WAIT).pollInterval(Duration.ofMillis(2)).until(() -> fast.sent.size() == expected);
             }
         }
         assertThat(Duration.ofNanos(publishing)).isLessThan(Duration.ofSeconds(1));
