@@ -189,6 +189,17 @@ final class KafkaPublisher {
                     if (!awaitCapacity()) {
                         break;
                     }
+                    if (e.payload() == null) {
+                        // Unreadable bytes in the outbox (logged there): acknowledge them in their turn, send nothing.
+                        undeliverable.incrementAndGet();
+                        InFlight gap = new InFlight(e.next(), e.appendMillis(), gen);
+                        gap.state = State.SKIPPED;
+                        synchronized (lock) {
+                            inFlight.addLast(gap);
+                        }
+                        cursor = e.next();
+                        continue;
+                    }
                     notSent = send(p, gen, e);
                     if (notSent != null) {
                         break;

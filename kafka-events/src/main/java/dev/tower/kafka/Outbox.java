@@ -40,17 +40,20 @@ import java.util.zip.CRC32C;
  *
  * <h2>Writing and durability</h2>
  * {@link #append} never touches the disk: it frames the record into an in-memory buffer and returns (well under a
- * microsecond plus a copy). One writer thread takes the buffer, writes it to the current segment and, if
- * {@link Options#fsync()}, {@code fsync}s the file before the records become visible to the {@linkplain #read reader}
- * (group commit: at most one write + fsync per {@link Options#flushIntervalMillis()}, all records buffered meanwhile go
- * together). Hence:
+ * microsecond plus a copy). A writer thread takes the buffer and writes it to the current segment, at most once per
+ * {@link Options#flushIntervalMillis()} (all records buffered meanwhile go in one write); the records are then
+ * readable. If {@link Options#fsync()} (the default), a syncer thread {@code fsync}s the segment after each write (group
+ * fsync: writes made during one fsync are covered by the next), off the path to Kafka so a slow disk does not delay
+ * delivery. Hence:
  * <ul>
- *   <li>a <b>process kill</b> (kill -9, OOM) loses only the records appended since the last group commit, i.e. at most
- *   about {@code flushIntervalMillis} plus one write of events; everything before is in the file;</li>
- *   <li>a <b>power loss</b> loses the same, and nothing more when {@code fsync} is on (the default): a record is only
- *   sent to Kafka after its fsync, so Kafka never holds an event the outbox could have forgotten. With {@code fsync} off,
- *   a power loss may lose whatever the OS had not yet written back (typically up to 30 s).</li>
+ *   <li>a <b>process kill</b> (kill -9, OOM) loses only the records still in memory: those appended since the last
+ *   write, about {@code flushIntervalMillis} (5 ms) of events; written records are in the OS's page cache;</li>
+ *   <li>a <b>power loss</b> additionally loses written records not yet fsynced (the last fsync's duration, typically
+ *   under a millisecond, more when the disk is busy) <em>unless Kafka already acknowledged them</em>: records may be
+ *   sent before their fsync, which loses nothing, since an acknowledged record needs no outbox copy. With {@code fsync}
+ *   off, a power loss may lose whatever the OS had not yet written back (typically up to 30 s).</li>
  * </ul>
+ * {@link #flush} waits until records are durable (fsynced when configured).
  * A crash can leave a torn or corrupt last record; {@link #open} detects it (length or CRC), logs it once and truncates
  * the segment there; the records before it are kept. Corruption in the middle of a segment cuts that segment there too
  * (records after it cannot be framed again), with an error log. Start-up reads every retained segment once.
@@ -87,7 +90,7 @@ public final class Outbox implements Closeable {
      * @param maxBytes bound on retained segment files + buffered records; appends beyond it are dropped
      * @param segmentBytes a segment is closed and a new one started once it reaches this size
      * @param flushIntervalMillis group-commit interval: at most one write (+ fsync) per interval
-     * @param fsync fsync each group commit before its records are handed to the reader
+     * @param fsync fsync the segments after each write (a syncer thread; {@link #flush} waits for it)
      * @param maxBufferedBytes bound on records appended but not yet written (only reached if the disk stalls)
      */
     public record Options(Path dir, long maxBytes, long segmentBytes, long flushIntervalMillis, boolean fsync,
@@ -108,7 +111,7 @@ public final class Outbox implements Closeable {
             }
         }
 
-        /** 1 GiB bound, 64 MiB segments, group commit every 5 ms with fsync, at most 64 MiB buffered in memory. */
+        /** 1 GiB bound, 64 MiB segments, a write every 5 ms at most, fsync, at most 64 MiB buffered in memory. */
         public static Options defaults(Path dir) {
             return new Options(dir, DEFAULT_MAX_BYTES, DEFAULT_SEGMENT_BYTES, 5, true, 64L << 20);
         }
@@ -148,7 +151,10 @@ public final class Outbox implements Closeable {
         }
     }
 
-    /** A record as read: where it is, where the next one starts, when it was appended, and its bytes. */
+    /**
+     * A record as read: where it is, where the next one starts, when it was appended, and its bytes. A null payload
+     * marks a gap: unreadable bytes (corruption found while reading) the reader must acknowledge and skip.
+     */
     public record Entry(Position position, Position next, long appendMillis, byte[] payload) {
     }
 
@@ -171,6 +177,7 @@ public final class Outbox implements Closeable {
     private final Options options;
     private final Object lock = new Object();
     private final Thread writer;
+    private final Thread syncer;
 
     // --- guarded by lock
     private final TreeMap<Long, Segment> segments = new TreeMap<>();
@@ -195,14 +202,16 @@ public final class Outbox implements Closeable {
     private long droppedThisEpisode;
     private long dropEpisodes;
     private boolean flushRequested;
-    /** Records accepted by append, and records written (and fsynced) or given up, since open. */
+    /** Records accepted by append; written (or given up); and durable (fsynced, or written when not fsyncing). */
     private long acceptedRecords;
+    private long writtenRecords;
     private long committedRecords;
+    private boolean syncerDone;
     private long lastCheckpointMillis;
     private Position checkpointed;
 
     // --- writer thread only
-    private FileChannel active;
+    private volatile FileChannel active;
     private Segment activeSegment;
     private long activeWritten;
     private byte[] spare = new byte[64 << 10];
@@ -217,11 +226,16 @@ public final class Outbox implements Closeable {
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong appended = new AtomicLong();
     private final AtomicLong truncatedBytes = new AtomicLong();
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong maxCommitNanos = new AtomicLong();
+    private final AtomicLong maxFsyncNanos = new AtomicLong();
 
     private Outbox(Options options) {
         this.options = options;
         this.writer = new Thread(this::writerLoop, "tower-outbox-writer");
         this.writer.setDaemon(true);
+        this.syncer = new Thread(this::syncerLoop, "tower-outbox-fsync");
+        this.syncer.setDaemon(true);
     }
 
     /** Opens (creating if needed) the outbox in {@code options.dir()}, recovering from a crash; starts its writer. */
@@ -229,6 +243,9 @@ public final class Outbox implements Closeable {
         Outbox o = new Outbox(options);
         o.recover();
         o.writer.start();
+        if (options.fsync()) {
+            o.syncer.start();
+        }
         return o;
     }
 
@@ -387,6 +404,8 @@ public final class Outbox implements Closeable {
             }
             lastCommit = System.nanoTime();
             writeBatch(batch, bytes, records);
+            commits.incrementAndGet();
+            maxCommitNanos.accumulateAndGet(System.nanoTime() - lastCommit, Math::max);
             spare = batch;
         }
     }
@@ -405,7 +424,10 @@ public final class Outbox implements Closeable {
                 synchronized (lock) {
                     activeSegment.size = activeWritten;
                     writingRecords = 0;
-                    committedRecords += records;
+                    writtenRecords += records;
+                    if (!options.fsync()) {
+                        committedRecords = writtenRecords;
+                    }
                     lock.notifyAll();
                 }
                 return;
@@ -429,6 +451,7 @@ public final class Outbox implements Closeable {
                     if (giveUp) {
                         log.error("OUTBOX CLOSED WITHOUT WRITING {} events: {}", records, e.toString());
                         writingRecords = 0;
+                        writtenRecords += records;
                         committedRecords += records;
                         unacked -= records;
                         pendingBytes -= bytes;
@@ -462,8 +485,53 @@ public final class Outbox implements Closeable {
             pos += recordBytes;
         }
         writeFully(batch, chunkStart, pos - chunkStart);
-        if (options.fsync()) {
-            active.force(false);
+    }
+
+    /** Group fsync: after each write, fsyncs the active segment; records written before it are then durable. */
+    private void syncerLoop() {
+        boolean failing = false;
+        while (true) {
+            long target;
+            FileChannel ch;
+            synchronized (lock) {
+                while (committedRecords >= writtenRecords && !syncerDone) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        // stopping is signalled through the flag
+                    }
+                }
+                if (syncerDone) {
+                    return;
+                }
+                // The writer sets `active` before it counts records written to it: records up to `target` are in `ch`
+                // or in segments it fsynced when it rolled them.
+                target = writtenRecords;
+                ch = active;
+            }
+            try {
+                long t0 = System.nanoTime();
+                ch.force(false);
+                maxFsyncNanos.accumulateAndGet(System.nanoTime() - t0, Math::max);
+                failing = false;
+            } catch (java.nio.channels.ClosedChannelException e) {
+                // Rolled meanwhile: the writer fsynced it before closing it.
+            } catch (IOException e) {
+                if (!failing) {
+                    failing = true;
+                    log.error("OUTBOX CANNOT FSYNC {}: {}; retrying", options.dir(), e.toString());
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    // keep going
+                }
+                continue;
+            }
+            synchronized (lock) {
+                committedRecords = Math.max(committedRecords, target);
+                lock.notifyAll();
+            }
         }
     }
 
@@ -573,6 +641,8 @@ public final class Outbox implements Closeable {
         try {
             return readFrom(seg, from.offset(), end, maxRecords);
         } catch (IOException e) {
+            // Also an interrupt (ClosedByInterruptException closes the channel): reopen on the next read.
+            closeReadChannel();
             log.error("outbox: cannot read segment {}: {}", seg.path, e.toString());
             return List.of();
         }
@@ -597,7 +667,9 @@ public final class Outbox implements Closeable {
             int length = buf.getInt(start);
             int checksum = buf.getInt(start + 4);
             if (length < 8 || length > MAX_RECORD_BYTES || pos + 8 + length > end) {
-                corruptWhileReading(seg, pos);
+                if (out.isEmpty()) {
+                    out.add(corruptWhileReading(seg, pos, end));
+                }
                 break;
             }
             if (buf.remaining() < 8 + length) {
@@ -614,7 +686,9 @@ public final class Outbox implements Closeable {
             crc.reset();
             crc.update(buf.array(), buf.arrayOffset() + start + 8, length);
             if ((int) crc.getValue() != checksum) {
-                corruptWhileReading(seg, pos);
+                if (out.isEmpty()) {
+                    out.add(corruptWhileReading(seg, pos, end));
+                }
                 break;
             }
             long appendMillis = buf.getLong(start + 8);
@@ -628,18 +702,15 @@ public final class Outbox implements Closeable {
         return out;
     }
 
-    /** Corruption found after open (the disk changed under us): the rest of the segment is unreadable; skip it. */
-    private void corruptWhileReading(Segment seg, long pos) {
-        synchronized (lock) {
-            if (seg.size > pos) {
-                log.error("outbox: segment {} is corrupt at byte {} ({} bytes after it are skipped)", seg.path, pos,
-                        seg.size - pos);
-                truncatedBytes.addAndGet(seg.size - pos);
-                if (seg.sealed) {
-                    seg.size = pos;
-                }
-            }
-        }
+    /**
+     * Corruption found after open (the disk changed under us): the records from {@code pos} to {@code end} cannot be
+     * framed. Returns a gap entry (null payload) covering them, for the reader to acknowledge and go past; their number
+     * is unknown, so {@link #pending()} over-counts by it until the next open.
+     */
+    private Entry corruptWhileReading(Segment seg, long pos, long end) {
+        log.error("OUTBOX SEGMENT {} IS CORRUPT at byte {}: skipping {} bytes of events (lost)", seg.path, pos, end - pos);
+        truncatedBytes.addAndGet(end - pos);
+        return new Entry(new Position(seg.id, pos), new Position(seg.id, end), System.currentTimeMillis(), null);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
@@ -795,6 +866,21 @@ public final class Outbox implements Closeable {
         }
     }
 
+    /** Writes (each of all the records buffered since the previous one) so far. */
+    public long commits() {
+        return commits.get();
+    }
+
+    /** The longest write so far, in microseconds. */
+    public long maxCommitMicros() {
+        return maxCommitNanos.get() / 1000;
+    }
+
+    /** The longest fsync so far, in microseconds. */
+    public long maxFsyncMicros() {
+        return maxFsyncNanos.get() / 1000;
+    }
+
     /** Number of segment files retained. */
     public int segmentCount() {
         synchronized (lock) {
@@ -859,6 +945,14 @@ public final class Outbox implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (options.fsync() && active != null) {
+            try {
+                active.force(false);
+            } catch (IOException e) {
+                log.warn("outbox: final fsync of {}: {}", activeSegment.path, e.toString());
+            }
+        }
+        stopSyncer();
         maybeCheckpoint(true);
         synchronized (lock) {
             closed = true;
@@ -872,6 +966,21 @@ public final class Outbox implements Closeable {
             log.warn("outbox: closing {}: {}", activeSegment.path, e.toString());
         }
         closeReadChannel();
+    }
+
+    private void stopSyncer() {
+        synchronized (lock) {
+            committedRecords = Math.max(committedRecords, writtenRecords);
+            syncerDone = true;
+            lock.notifyAll();
+        }
+        try {
+            if (syncer.isAlive()) {
+                syncer.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -894,6 +1003,7 @@ public final class Outbox implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        stopSyncer();
         synchronized (lock) {
             closed = true;
             lock.notifyAll();

@@ -37,12 +37,16 @@ public final class KafkaSinkBenchmark {
         int seconds = 10;
         String bootstrap = null;
         Map<String, String> producer = new java.util.LinkedHashMap<>();
+        boolean fsync = true;
+        long flushMillis = 5;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--events" -> events = Integer.parseInt(args[++i]);
                 case "--rate" -> rate = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--bootstrap" -> bootstrap = args[++i];
+                case "--no-fsync" -> fsync = false;
+                case "--flush-ms" -> flushMillis = Long.parseLong(args[++i]);
                 case "--producer" -> {
                     String[] kv = args[++i].split("=", 2);
                     producer.put(kv[0], kv[1]);
@@ -57,9 +61,10 @@ public final class KafkaSinkBenchmark {
                 broker = KafkaBroker.builder(work.resolve("kafka")).logLevel("WARN").start();
                 bootstrap = broker.bootstrapServers();
             }
-            System.out.printf("Tower Kafka sink benchmark: %d cpus, broker %s, producer overrides %s%n",
-                    Runtime.getRuntime().availableProcessors(), bootstrap, producer);
-            Bench b = new Bench(bootstrap, work, producer);
+            System.out.printf("Tower Kafka sink benchmark: %d cpus, broker %s, outbox fsync %s, group commit %d ms,"
+                            + " producer overrides %s%n", Runtime.getRuntime().availableProcessors(), bootstrap, fsync,
+                    flushMillis, producer);
+            Bench b = new Bench(bootstrap, work, producer, fsync, flushMillis);
             // Warm-up: both paths, JIT and topic creation.
             b.rawThroughput("warm", 50_000);
             b.sinkThroughput("warm", 50_000);
@@ -81,6 +86,8 @@ public final class KafkaSinkBenchmark {
             System.out.printf("  KafkaEventSink   p50 %5.1f ms  p99 %5.1f ms  max %6.1f ms   achieved %,.0f/s"
                             + "   target p99 <= 100 ms: %s%n", sinkLat.p50(), sinkLat.p99(), sinkLat.max(),
                     sinkLat.achieved(), sinkLat.p99() <= 100 ? "MET" : "MISSED");
+            System.out.printf("                   (outbox: %d writes, longest %.1f ms; longest fsync %.1f ms)%n",
+                    b.lastCommits, b.lastMaxCommitMicros / 1e3, b.lastMaxFsyncMicros / 1e3);
             System.out.printf("  baseline         p50 %5.1f ms  p99 %5.1f ms  max %6.1f ms   achieved %,.0f/s%n",
                     rawLat.p50(), rawLat.p99(), rawLat.max(), rawLat.achieved());
         } finally {
@@ -101,17 +108,25 @@ public final class KafkaSinkBenchmark {
         final String bootstrap;
         final Path work;
         final Map<String, String> overrides;
+        final boolean fsync;
+        final long flushMillis;
+        long lastCommits;
+        long lastMaxCommitMicros;
+        long lastMaxFsyncMicros;
 
-        Bench(String bootstrap, Path work, Map<String, String> overrides) {
+        Bench(String bootstrap, Path work, Map<String, String> overrides, boolean fsync, long flushMillis) {
             this.bootstrap = bootstrap;
             this.work = work;
             this.overrides = overrides;
+            this.fsync = fsync;
+            this.flushMillis = flushMillis;
         }
 
         KafkaEventsConfig config(String name) {
             KafkaEventsConfig c = KafkaEventsConfig.defaults(bootstrap, work.resolve("outbox-" + name))
                     .withSource("tower://bench").withTopics("bench." + name + ".events", "bench." + name + ".audit")
                     .withCloseTimeout(Duration.ofSeconds(60));
+            c = c.withOutbox(c.outbox().withFsync(fsync).withFlushIntervalMillis(flushMillis));
             for (Map.Entry<String, String> e : overrides.entrySet()) {
                 c = c.withProducerProperty(e.getKey(), e.getValue());
             }
@@ -158,6 +173,9 @@ public final class KafkaSinkBenchmark {
             while (sink.delivered() < n + 1 && sink.dropped() == 0) {
                 Thread.sleep(1);
             }
+            lastCommits = sink.outbox().commits();
+            lastMaxCommitMicros = sink.outbox().maxCommitMicros();
+            lastMaxFsyncMicros = sink.outbox().maxFsyncMicros();
             sink.close();
             return percentiles(histogram, 1.0, achieved);
         }

@@ -307,6 +307,28 @@ class OutboxTest {
         assertThat(readAll(again, again.ackPosition())).hasSize(50);
     }
 
+    @Test
+    void corruptionFoundWhileReadingIsReportedAsAGapAndReadingGoesOn() throws Exception {
+        Outbox box = open(small().withSegmentBytes(1 << 20));
+        for (int i = 0; i < 10; i++) {
+            box.append(record(i));
+        }
+        box.flush(5, TimeUnit.SECONDS);
+        List<Outbox.Entry> first = box.read(box.ackPosition(), 3, 1000);
+        assertThat(first).hasSize(3);
+        // The disk changes under a running outbox: record 3 of the active segment gets a flipped byte.
+        Path seg = segments().get(segments().size() - 1);
+        flipByte(seg, first.get(2).next().offset() + Outbox.RECORD_OVERHEAD + 2);
+        List<Outbox.Entry> next = box.read(first.get(2).next(), 100, 1000);
+        assertThat(next).hasSize(1);
+        assertThat(next.get(0).payload()).isNull();
+        box.append(record(10));
+        box.flush(5, TimeUnit.SECONDS);
+        List<Outbox.Entry> after = box.read(next.get(0).next(), 100, 1000);
+        assertThat(after).extracting(OutboxTest::text).containsExactly("record-10-xxxxxxxxxx");
+        assertThat(box.truncatedBytes()).isPositive();
+    }
+
     private static void flipByte(Path file, long at) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(1);
