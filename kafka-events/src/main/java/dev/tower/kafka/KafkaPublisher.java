@@ -176,11 +176,16 @@ final class KafkaPublisher {
                 Producer<byte[], byte[]> p;
                 long gen;
                 synchronized (lock) {
-                    if (producer == null) {
-                        producer = new KafkaProducer<>(producerConfig());
+                    p = producer;
+                }
+                if (p == null) {
+                    p = new KafkaProducer<>(producerConfig());
+                    synchronized (lock) {
+                        producer = p;
                         generation++;
                     }
-                    p = producer;
+                }
+                synchronized (lock) {
                     gen = generation;
                 }
                 List<Outbox.Entry> batch = outbox.read(cursor, READ_BATCH, 50);
