@@ -5,6 +5,8 @@ import dev.tower.api.codec.Json;
 import dev.tower.manager.core.ClusterEvent;
 
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,6 +24,9 @@ public final class CloudEvents {
     /** Kafka {@code content-type} header value for the structured mode (CloudEvents Kafka protocol binding). */
     public static final String CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8";
     public static final String TYPE_PREFIX = "dev.tower.";
+    /** RFC 3339 in UTC, always with milliseconds (Instant.toString leaves out a zero fraction), as the events stream. */
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
 
     private CloudEvents() {
     }
@@ -34,7 +39,7 @@ public final class CloudEvents {
     /** The CloudEvent for {@code event}, as UTF-8 JSON bytes. Never throws for unserialisable data (see below). */
     public static byte[] structured(ClusterEvent event, String source) {
         Structured ce = new Structured("1.0", event.id(), source, TYPE_PREFIX + event.type(), event.subject(),
-                Instant.ofEpochMilli(event.timeMillis()).toString(), "application/json",
+                TIME.format(Instant.ofEpochMilli(event.timeMillis())), "application/json",
                 event.data());
         try {
             return Json.mapper().writeValueAsBytes(ce);

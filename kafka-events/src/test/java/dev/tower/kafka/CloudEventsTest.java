@@ -41,6 +41,9 @@ class CloudEventsTest {
         assertThat(new String(json, StandardCharsets.UTF_8)).startsWith("{\"specversion\":\"1.0\",\"id\":\"m1-42\","
                 + "\"source\":\"tower://master.example:5050\",\"type\":\"dev.tower.task.status\","
                 + "\"subject\":\"fw-1/task-7\",\"time\":\"2026-09-21T");
+        ClusterEvent whole = new ClusterEvent("m1-43", "agent.added", "agent-1", "added", null, 1_790_000_000_000L);
+        assertThat(new String(CloudEvents.structured(whole, "tower://x"), StandardCharsets.UTF_8))
+                .contains("\"time\":\"2026-09-21T14:13:20.000Z\"");
     }
 
     @Test
