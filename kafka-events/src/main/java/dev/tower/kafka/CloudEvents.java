@@ -14,9 +14,11 @@ import java.util.Map;
  * Tower's cluster events as CloudEvents 1.0 in the structured JSON format ({@code application/cloudevents+json}):
  * <pre>{@code
  * {"specversion":"1.0","id":"<masterId>-<seq>","source":"tower://<cluster>","type":"dev.tower.task.status",
- *  "subject":"<entity id>","time":"2026-01-02T03:04:05.678Z","datacontenttype":"application/json","data":{...}}
+ *  "subject":"<entity id>","time":"2026-01-02T03:04:05.678Z","datacontenttype":"application/json",
+ *  "summary":"<the master's log line>","data":{...}}
  * }</pre>
- * Written with Tower's own Jackson mapper rather than the CloudEvents SDK: the format is one flat JSON object, the
+ * {@code summary} is an extension attribute (the line the master logs, as on the events stream). Written with Tower's
+ * own Jackson mapper rather than the CloudEvents SDK: the format is one flat JSON object, the
  * outbox needs the final bytes anyway, and the SDK would add three jars (and pull an old kafka-clients) to do the same.
  * The tests check the output with the SDK's own parser.
  */
@@ -31,16 +33,16 @@ public final class CloudEvents {
     private CloudEvents() {
     }
 
-    /** The fields, in this order; {@code subject} and {@code data} are left out when null. */
+    /** The fields, in this order; {@code subject}, {@code summary} and {@code data} are left out when null. */
     record Structured(String specversion, String id, String source, String type, String subject, String time,
-                      String datacontenttype, Object data) {
+                      String datacontenttype, String summary, Object data) {
     }
 
     /** The CloudEvent for {@code event}, as UTF-8 JSON bytes. Never throws for unserialisable data (see below). */
     public static byte[] structured(ClusterEvent event, String source) {
         Structured ce = new Structured("1.0", event.id(), source, TYPE_PREFIX + event.type(), event.subject(),
                 TIME.format(Instant.ofEpochMilli(event.timeMillis())), "application/json",
-                event.data());
+                event.summary(), event.data());
         try {
             return Json.mapper().writeValueAsBytes(ce);
         } catch (JsonProcessingException e) {
@@ -49,7 +51,7 @@ public final class CloudEvents {
             fallback.put("summary", event.summary());
             fallback.put("error", "data not serialisable: " + e.getOriginalMessage());
             Structured safe = new Structured(ce.specversion(), ce.id(), ce.source(), ce.type(), ce.subject(), ce.time(),
-                    "application/json", fallback);
+                    "application/json", ce.summary(), fallback);
             return Json.writeBytes(safe);
         }
     }

@@ -34,6 +34,7 @@ class CloudEventsTest {
         assertThat(ce.getSubject()).isEqualTo("fw-1/task-7");
         assertThat(ce.getTime().toInstant()).isEqualTo(Instant.ofEpochMilli(t));
         assertThat(ce.getDataContentType()).isEqualTo("application/json");
+        assertThat(ce.getExtension("summary")).isEqualTo("task 7 is TASK_RUNNING");
         assertThat(new String(ce.getData().toBytes(), StandardCharsets.UTF_8))
                 .isEqualTo("{\"frameworkId\":\"fw-1\",\"taskId\":\"task-7\",\"state\":\"TASK_RUNNING\",\"seq\":42,"
                         + "\"agentId\":\"agent-3\"}");
