@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${PORT:-5070}"
 log="$(mktemp -t tower-bench-up.XXXXXX)"
 "$root/tower" --version >/dev/null   # build first if needed, so the cluster starts at once
-TOWER_LOG_LEVEL=warn "$root/tower" up --port "$port" --agents 2 --agent-resources 'cpus:64;mem:65536;disk:10000' >"$log" 2>&1 &
+TOWER_LOG_LEVEL=warn "$root/tower" up --no-kafka --port "$port" --agents 2 --agent-resources 'cpus:64;mem:65536;disk:10000' >"$log" 2>&1 &
 up=$!
 trap 'kill $up 2>/dev/null; wait $up 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 120); do

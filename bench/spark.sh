@@ -38,7 +38,7 @@ EOF
 export SPARK_CONF_DIR="$work/conf"
 
 echo "starting Tower (2 agents x 2 cpus) and Spark standalone (2 workers x 2 cores)..."
-TOWER_LOG_LEVEL=warn "$root/tower" up --port "$tower_port" --agents 2 --agent-resources 'cpus:2;mem:4096;disk:10000' \
+TOWER_LOG_LEVEL=warn "$root/tower" up --no-kafka --port "$tower_port" --agents 2 --agent-resources 'cpus:2;mem:4096;disk:10000' \
   > "$work/tower-up.log" 2>&1 &
 pids+=($!)
 "$sh_dir/bin/spark-class" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$sa_port" \

@@ -66,6 +66,14 @@ public final class MasterCommand implements Callable<Integer> {
                     + "marks the missing ones unreachable (default: ${DEFAULT-VALUE}).")
     Duration agentReregisterTimeout;
 
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+            description = "Publish every cluster event and audit record to this Kafka cluster (host:port[,host:port]), "
+                    + "through a durable outbox in the work dir.")
+    String kafkaBootstrap;
+
+    @picocli.CommandLine.Mixin
+    KafkaOptions kafka = new KafkaOptions();
+
     /** Parses {@code --zk}; a bad URL is reported naming the option, like any bad value. */
     static final class ZooKeeperUrlConverter implements CommandLine.ITypeConverter<ZooKeeperUrl> {
         @Override
@@ -115,6 +123,10 @@ public final class MasterCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (Master master = Master.start(options)) {
+            if (kafkaBootstrap != null) {
+                kafka.attach(master, kafkaBootstrap, options.workDir(),
+                        "tower://" + (zk != null ? zk.toString().substring("zk://".length()) : master.address()));
+            }
             // The JVM halts once its shutdown hooks return: wait for the master to close (a leader hands over to a
             // standby at once then, instead of after the ZooKeeper session timeout).
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -2,6 +2,7 @@ package dev.tower.cli;
 
 import dev.tower.api.model.Resources;
 import dev.tower.cli.cluster.LocalCluster;
+import dev.tower.kafka.KafkaBroker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,6 +37,20 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--weights", split = ",", paramLabel = "ROLE=WEIGHT", description = "Role weights, e.g. etl=3,adhoc=1.")
     java.util.Map<String, Double> weights = new java.util.HashMap<>();
 
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+            description = "Publish events to this Kafka cluster instead of starting a local broker.")
+    String kafkaBootstrap;
+
+    @Option(names = "--no-kafka", description = "Start no Kafka broker and publish no events to Kafka.")
+    boolean noKafka;
+
+    @Option(names = "--kafka-port", defaultValue = "9092",
+            description = "Port of the local Kafka broker (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int kafkaPort;
+
+    @picocli.CommandLine.Mixin
+    KafkaOptions kafka = new KafkaOptions();
+
     @Option(names = "--work-dir", description = "Where masters and agents keep their state (default: a new temporary directory).")
     Path workDir;
 
@@ -49,9 +64,34 @@ public final class UpCommand implements Callable<Integer> {
         }
         Resources resources = Resources.parse(agentResources);
         Path dir = workDir != null ? workDir : java.nio.file.Files.createTempDirectory("tower-up-");
+        if (noKafka && kafkaBootstrap != null) {
+            throw new IllegalArgumentException("--kafka and --no-kafka exclude each other");
+        }
+        KafkaBroker broker = null;
+        String bootstrap = kafkaBootstrap;
+        if (!noKafka && bootstrap == null) {
+            System.out.println("Starting a Kafka broker for the event stream (--no-kafka to skip)...");
+            System.out.flush();
+            broker = KafkaBroker.builder(dir.resolve("kafka")).port(port == 0 ? 0 : kafkaPort).start();
+            bootstrap = broker.bootstrapServers();
+        }
+        try {
+            return run(dir, resources, bootstrap);
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    private int run(Path dir, Resources resources, String bootstrap) throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
         try (LocalCluster cluster = LocalCluster.start(dir, port, masters, port == 0 ? 0 : zkPort, agents, resources,
-                weights)) {
+                weights, (master, masterDir) -> {
+                    if (bootstrap != null) {
+                        kafka.attach(master, bootstrap, masterDir, "tower://" + master.address());
+                    }
+                })) {
             Thread hook = new Thread(stop::countDown, "tower-up-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             if (!cluster.awaitAgents(Duration.ofSeconds(60))) {
@@ -64,6 +104,10 @@ public final class UpCommand implements Callable<Integer> {
                 System.out.println("Tower masters at " + cluster.masterAddresses() + " (leader "
                         + cluster.master().address() + ") ready with " + agents + " agent(s); use --master "
                         + cluster.masterUrl());
+            }
+            if (bootstrap != null) {
+                System.out.println("Events go to Kafka at " + bootstrap + " (topics " + kafka.eventsTopic + ", "
+                        + kafka.auditTopic + "); watch them with: tower events tail");
             }
             System.out.println("Work dir: " + dir + "   (Ctrl-C to stop)");
             System.out.flush();

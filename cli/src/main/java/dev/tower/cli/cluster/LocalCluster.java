@@ -47,6 +47,14 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster start(Path workDir, int port, int masterCount, int zooKeeperPort, int agentCount,
                                      Resources agentResources, Map<String, Double> weights) {
+        return start(workDir, port, masterCount, zooKeeperPort, agentCount, agentResources, weights, (m, dir) -> {
+        });
+    }
+
+    /** @param masterStarted called with each master and its work dir as soon as it runs, before any agent starts */
+    public static LocalCluster start(Path workDir, int port, int masterCount, int zooKeeperPort, int agentCount,
+                                     Resources agentResources, Map<String, Double> weights,
+                                     java.util.function.BiConsumer<Master, Path> masterStarted) {
         if (masterCount < 1) {
             throw new IllegalArgumentException("--masters must be at least 1");
         }
@@ -62,7 +70,9 @@ public final class LocalCluster implements AutoCloseable {
                     options = options.withZooKeeper(ZooKeeperUrl.parse(cluster.zookeeper.masterUrl()),
                             HA_SESSION_TIMEOUT);
                 }
-                cluster.masters.add(Master.start(options));
+                Master master = Master.start(options);
+                cluster.masters.add(master);
+                masterStarted.accept(master, options.workDir());
             }
             String masterUrl = cluster.zookeeper != null ? cluster.zookeeper.masterUrl()
                     : cluster.masters.get(0).address();
