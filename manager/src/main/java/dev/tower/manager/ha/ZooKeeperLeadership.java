@@ -315,7 +315,9 @@ public final class ZooKeeperLeadership implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.error("stepping down failed", e);
             }
-            unpublish();
+            // The published leader node is left alone: deleting it "if still ours" cannot be made safe, since the
+            // next leader replaces it with a node of the same version in one transaction, and a late delete would
+            // remove that one. Until then clients reaching this master get 503 and look again.
         }
         recontend(l);
     }
@@ -361,28 +363,6 @@ public final class ZooKeeperLeadership implements AutoCloseable {
                 }
                 // The previous leader's node changed or went meanwhile: look again.
             }
-        }
-    }
-
-    /** Removes the published leader info if it is this master's; in the background (never waits for ZooKeeper). */
-    private void unpublish() {
-        String path = url.leaderPath();
-        try {
-            client.getData().inBackground((c, event) -> {
-                if (event.getResultCode() != KeeperException.Code.OK.intValue() || event.getData() == null) {
-                    return;
-                }
-                try {
-                    LeaderInfo info = Json.read(event.getData(), LeaderInfo.class);
-                    if (masterId.equals(info.masterId())) {
-                        c.delete().withVersion(event.getStat().getVersion()).inBackground().forPath(path);
-                    }
-                } catch (RuntimeException e) {
-                    // not ours to judge
-                }
-            }).forPath(path);
-        } catch (Exception e) {
-            log.debug("cannot remove the leader info: {}", e.toString());
         }
     }
 
