@@ -57,6 +57,15 @@ public final class ExecutorArchiveBuilder {
         if (!ExecutorClassData.fitsArgFile(data.home().toString())) {
             throw new IOException(check.reason());
         }
+        if (data.archivedJars().isEmpty()) {
+            throw new IOException("no jars in " + data.home().resolve("jars"));
+        }
+        // The training executor runs from the Spark home of this JVM (spark-class sets SPARK_HOME).
+        String sparkHome = System.getenv("SPARK_HOME");
+        if (sparkHome == null || !new ExecutorClassData(Path.of(sparkHome)).home().equals(data.home())) {
+            throw new IOException("run this with the Spark home's own launcher: " + data.home().resolve("bin/spark-class")
+                    + " " + ExecutorArchiveBuilder.class.getName() + " " + data.home());
+        }
         long start = System.nanoTime();
         Path work = Files.createTempDirectory("tower-cds");
         try {
