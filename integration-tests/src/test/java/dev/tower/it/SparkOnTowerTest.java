@@ -57,8 +57,14 @@ class SparkOnTowerTest {
 
     @Test
     void piRunsOnExecutorsOverBothAgentsAndLeavesNothingBehind() {
-        TowerProcess driver = submit("pi", List.of("--total-executor-cores", "4", "--executor-cores", "2"),
-                "dev.tower.spark.examples.Pi", "8");
+        List<String> options = new ArrayList<>(List.of("--total-executor-cores", "4", "--executor-cores", "2"));
+        // The build made the Spark home's class data sharing archive (unless -Dtower.cds.skip): with -Xshare:on, an
+        // executor JVM that could not use it would not start at all.
+        boolean archived = Files.isRegularFile(SPARK_HOME.resolve("cds/executor.args"));
+        if (archived) {
+            options.addAll(List.of("--conf", "spark.executor.extraJavaOptions=-Xshare:on"));
+        }
+        TowerProcess driver = submit("pi", options, "dev.tower.spark.examples.Pi", "8");
 
         assertThat(awaitExit(driver)).as("spark-submit exit code").isZero();
         assertThat(stdout(driver)).contains("Pi is roughly 3.14");
@@ -67,6 +73,9 @@ class SparkOnTowerTest {
         assertThat(executors).as("executor tasks").hasSize(2)
                 .allSatisfy(t -> assertThat(t.resources().scalar("cpus")).isEqualTo(2.0));
         assertThat(executors.stream().map(TaskView::agentId).collect(Collectors.toSet())).as("agents used").hasSize(2);
+        if (archived) {
+            assertThat(executors).allSatisfy(t -> assertThat(t.command().value()).contains("/cds/executor.args; fi;"));
+        }
         await("framework gone and resources free").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(activeFrameworks()).isEmpty();
             assertThat(cluster.agents()).allSatisfy(a -> assertThat(a.used().scalar("cpus")).isZero());

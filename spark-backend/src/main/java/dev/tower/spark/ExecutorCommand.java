@@ -1,7 +1,9 @@
 package dev.tower.spark;
 
 import dev.tower.api.model.CommandInfo;
+import dev.tower.spark.cds.ExecutorClassData;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +20,12 @@ import java.util.Optional;
  *       runs {@code java -cp '<home>/conf:<home>/jars/*'} directly, the agent's {@code JAVA_HOME} java when set. This skips
  *       Spark's shell launcher, so it needs nothing from the home but its jars (and its log configuration).</li>
  * </ol>
+ * In the third way, executors start from the home's class data sharing archive ({@link ExecutorClassData}) when it
+ * has one made by the driver's JVM for the jars as they are, {@code spark.tower.executor.classDataSharing} is on (the
+ * default) and {@code spark.executor.extraClassPath} is unset (its entries come first, and the archive must start
+ * the class path). The command then checks on the agent that the archive and its argument file are there and made
+ * in this home, and otherwise starts the executor as without: an agent whose copy of the home lacks the archive, or
+ * whose JVM is another, only starts executors a little slower. The other two ways never use an archive.
  * Every executor's scratch space ({@code SPARK_LOCAL_DIRS}) is its sandbox, which Tower cleans up after the task,
  * unless the agent's environment or {@code spark.executorEnv.SPARK_LOCAL_DIRS} names other disks.
  */
@@ -33,6 +41,10 @@ public final class ExecutorCommand {
     private final ExecutorLaunchContext context;
     private final Mode mode;
     private final String home;
+    /** The archive executors start from, when the driver's Spark home has a usable one. */
+    private final Optional<ExecutorClassData> classData;
+    /** Why executors start without class data sharing; empty when they use it or it does not apply. */
+    private final Optional<String> noClassData;
 
     /** Throws {@link IllegalArgumentException} when there is no Spark for executors to run. */
     public ExecutorCommand(TowerSparkConf conf, ExecutorLaunchContext context) {
@@ -51,6 +63,18 @@ public final class ExecutorCommand {
             throw new IllegalArgumentException("no Spark for executors to run: set " + TowerSparkConf.EXECUTOR_HOME
                     + " (Spark installed on the agents), " + TowerSparkConf.EXECUTOR_URI
                     + " (a Spark archive to fetch), or SPARK_HOME for the driver (the same path on every agent)");
+        }
+        if (mode != Mode.DRIVER_HOME || !conf.classDataSharing()) {
+            classData = Optional.empty();
+            noClassData = Optional.empty();
+        } else if (conf.executorExtraClassPath().isPresent()) {
+            classData = Optional.empty();
+            noClassData = Optional.of(TowerSparkConf.EXTRA_CLASS_PATH + " is set");
+        } else {
+            ExecutorClassData data = new ExecutorClassData(Path.of(home));
+            ExecutorClassData.Check check = data.check();
+            classData = check.usable() ? Optional.of(data) : Optional.empty();
+            noClassData = check.usable() ? Optional.empty() : Optional.of(check.reason());
         }
     }
 
@@ -83,14 +107,26 @@ public final class ExecutorCommand {
             case HOME -> sh.append("exec ").append(Shell.quote(home + "/bin/spark-class")).append(' ')
                     .append(Shell.join(backendArgs));
             case DRIVER_HOME -> {
-                List<String> java = new ArrayList<>();
-                java.add("-cp");
                 // conf/ first, as spark-class has it: executors then log (and configure) like the driver's install.
-                java.add(conf.executorExtraClassPath().map(cp -> cp + ":").orElse("") + home + "/conf:" + home + "/jars/*");
-                java.addAll(javaOptions());
+                String classPath = conf.executorExtraClassPath().map(cp -> cp + ":").orElse("") + home + "/conf:"
+                        + home + "/jars/*";
+                List<String> java = new ArrayList<>(javaOptions());
                 java.add("-Xmx" + conf.executorMemoryMb() + "m");
                 java.addAll(backendArgs);
-                sh.append("exec \"${JAVA_HOME:+$JAVA_HOME/bin/}java\" ").append(Shell.join(java));
+                String exec = "exec \"${JAVA_HOME:+$JAVA_HOME/bin/}java\" ";
+                if (classData.isPresent()) {
+                    // The argument file carries the archive and the class path it was made for (jars, then conf/).
+                    ExecutorClassData d = classData.get();
+                    String argFile = Shell.quote(d.argFile().toString());
+                    sh.append("set -- -cp ").append(Shell.quote(classPath)).append("; ")
+                            .append("if [ -r ").append(Shell.quote(d.archive().toString())).append(" ] && [ -r ")
+                            .append(argFile).append(" ] && read -r h < ").append(argFile).append(" && [ \"$h\" = ")
+                            .append(Shell.quote(d.header())).append(" ]; then set -- ")
+                            .append(Shell.quote("@" + d.argFile())).append("; fi; ")
+                            .append(exec).append("\"$@\" ").append(Shell.join(java));
+                } else {
+                    sh.append(exec).append("-cp ").append(Shell.quote(classPath)).append(' ').append(Shell.join(java));
+                }
             }
             default -> throw new IllegalStateException(mode.toString());
         }
@@ -124,5 +160,15 @@ public final class ExecutorCommand {
 
     Optional<String> home() {
         return Optional.ofNullable(home);
+    }
+
+    /** The class data sharing archive executors start from, if any. */
+    public Optional<ExecutorClassData> classData() {
+        return classData;
+    }
+
+    /** Why executors of the driver's Spark home start without class data sharing, when they do and it is on. */
+    public Optional<String> noClassData() {
+        return noClassData;
     }
 }

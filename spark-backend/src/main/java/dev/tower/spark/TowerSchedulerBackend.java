@@ -572,7 +572,10 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
         return switch (command.mode()) {
             case URI -> conf.executorUri().orElseThrow() + " (fetched into each executor's sandbox)";
             case HOME -> conf.executorHome().orElseThrow() + " (" + TowerSparkConf.EXECUTOR_HOME + ")";
-            case DRIVER_HOME -> command.home().orElseThrow() + " (the driver's Spark home)";
+            case DRIVER_HOME -> command.home().orElseThrow() + " (the driver's Spark home"
+                    + command.classData().map(d -> "; class data sharing archive " + d.archive())
+                    .or(() -> command.noClassData().map(why -> "; no class data sharing: " + why)).orElse("")
+                    + ")";
         };
     }
 

@@ -34,6 +34,9 @@ import java.util.OptionalInt;
  *       the framework is torn down (which kills what is left). By default it does not wait: the executors were told to
  *       stop already, and waiting for their JVMs to exit kept spark-submit alive about half a second longer than on
  *       Spark standalone. Set it to see executor tasks end FINISHED rather than KILLED.</li>
+ *   <li>{@code spark.tower.executor.classDataSharing} [true]: executors run from the driver's Spark home start from
+ *       its class data sharing archive when it has one for their JVM (see {@link ExecutorCommand}); false starts them
+ *       as plain JVMs.</li>
  * </ul>
  *
  * <p>Spark settings honoured: {@code spark.executor.cores} [1], {@code spark.executor.memory} [1g],
@@ -72,7 +75,8 @@ public record TowerSparkConf(
         Optional<String> executorUri,
         String executorJavaOptions,
         Optional<String> executorExtraClassPath,
-        Optional<String> executorExtraLibraryPath) {
+        Optional<String> executorExtraLibraryPath,
+        boolean classDataSharing) {
 
     public static final String ROLE = "spark.tower.role";
     public static final String PRINCIPAL = "spark.tower.principal";
@@ -84,6 +88,7 @@ public record TowerSparkConf(
     public static final String REJECT_OFFER_DURATION = "spark.tower.rejectOfferDuration";
     public static final String SHUTDOWN_TIMEOUT = "spark.tower.shutdownTimeout";
     public static final String EXECUTOR_HOME = "spark.tower.executor.home";
+    public static final String CLASS_DATA_SHARING = "spark.tower.executor.classDataSharing";
 
     public static final String EXECUTOR_CORES = "spark.executor.cores";
     public static final String EXECUTOR_MEMORY = "spark.executor.memory";
@@ -174,7 +179,7 @@ public record TowerSparkConf(
         }
         return new TowerSparkConf(role, principal, failover, subscribe, constraints, maxPerAgent, maxFailures, reject,
                 shutdown, cores, memory, overhead, extra, instances, coresMax, dynamic, home, uri, javaOptions,
-                r.string(EXTRA_CLASS_PATH), r.string(EXTRA_LIBRARY_PATH));
+                r.string(EXTRA_CLASS_PATH), r.string(EXTRA_LIBRARY_PATH), r.bool(CLASS_DATA_SHARING, true));
     }
 
     /** The memory of one executor's Tower task: heap, overhead, and any off-heap or PySpark memory. */

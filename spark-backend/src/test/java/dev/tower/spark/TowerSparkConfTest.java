@@ -42,6 +42,7 @@ class TowerSparkConfTest {
         assertThat(c.initialTarget()).isEmpty();
         assertThat(c.executorHome()).isEmpty();
         assertThat(c.executorUri()).isEmpty();
+        assertThat(c.classDataSharing()).isTrue();
     }
 
     @ParameterizedTest(name = "executor memory {0} → overhead {1} MB")
@@ -77,7 +78,8 @@ class TowerSparkConfTest {
         TowerSparkConf c = conf("spark.tower.role", "analytics", "spark.tower.principal", "etl",
                 "spark.tower.failoverTimeout", "5min", "spark.tower.constraints", "rack:r1;zone:a,b",
                 "spark.tower.executor.maxPerAgent", "3", "spark.tower.maxAgentFailures", "4",
-                "spark.tower.rejectOfferDuration", "30", "spark.tower.executor.home", "/opt/spark");
+                "spark.tower.rejectOfferDuration", "30", "spark.tower.executor.home", "/opt/spark",
+                "spark.tower.executor.classDataSharing", "false");
         assertThat(c.role()).isEqualTo("analytics");
         assertThat(c.principal()).hasValue("etl");
         assertThat(c.failoverTimeout()).isEqualTo(Duration.ofMinutes(5));
@@ -86,6 +88,7 @@ class TowerSparkConfTest {
         assertThat(c.maxAgentFailures()).isEqualTo(4);
         assertThat(c.rejectOfferDuration()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.executorHome()).hasValue("/opt/spark");
+        assertThat(c.classDataSharing()).isFalse();
     }
 
     @Test
@@ -114,6 +117,7 @@ class TowerSparkConfTest {
             "spark.tower.executor.home | opt/spark | spark.tower.executor.home: must be an absolute path",
             "spark.executor.uri | http://h/spark.jar | spark.executor.uri: must name a Spark distribution archive",
             "spark.dynamicAllocation.enabled | yes | spark.dynamicAllocation.enabled: must be true or false, got \"yes\"",
+            "spark.tower.executor.classDataSharing | on | spark.tower.executor.classDataSharing: must be true or false",
             "spark.executor.extraJavaOptions | -Da='x | spark.executor.extraJavaOptions: unterminated ' quote",
     })
     void aBadValueFailsWithAMessageNamingTheSetting(String key, String value, String message) {

@@ -10,6 +10,8 @@ import dev.tower.api.operator.FrameworkView;
 import dev.tower.api.operator.TaskView;
 import dev.tower.manager.Master;
 import dev.tower.manager.MasterOptions;
+import dev.tower.spark.cds.ExecutorArchiveBuilder;
+import dev.tower.spark.cds.ExecutorClassData;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -189,6 +191,49 @@ class TowerSparkSmokeTest {
         assertThat(spark.parallelize(numbers, 2).reduce(Integer::sum)).isEqualTo(5050);
         assertThat(runningTasks(appId)).singleElement()
                 .satisfies(t -> assertThat(t.command().value()).contains("cd spark-test-bin*/ && exec ./bin/spark-class"));
+        spark.stop();
+        spark = null;
+    }
+
+    @Test
+    void executorsStartFromTheHomesClassDataSharingArchiveAndStillStartWhenItIsDamaged() throws Exception {
+        Path home = sparkHomeOfThisClasspath(new ArrayList<>());
+        ExecutorClassData data = new ExecutorClassData(home);
+        // A small archive (the build trains for the full one): the executor's main class and what it needs first.
+        Path cdsWork = Files.createDirectories(work.resolve("cds-work"));
+        Path classList = cdsWork.resolve("classes.lst");
+        Files.write(classList, List.of("java/lang/Object", "scala/Tuple2",
+                "org/apache/spark/executor/CoarseGrainedExecutorBackend"));
+        ExecutorArchiveBuilder.make(data, classList, cdsWork);
+        List<Integer> numbers = IntStream.rangeClosed(1, 100).boxed().toList();
+
+        // -Xshare:on: the executor's JVM would refuse to start without the archive. The executors run no closure of
+        // this test, so they need no class directory (spark.executor.extraClassPath would turn the archive off).
+        spark = new JavaSparkContext(baseConf("tower-cds")
+                .remove("spark.executor.extraClassPath")
+                .set("spark.home", home.toString())
+                .set("spark.executor.instances", "1")
+                .set("spark.executorEnv.JAVA_HOME", System.getProperty("java.home"))
+                .set("spark.executor.extraJavaOptions", "-Xshare:on"));
+        String appId = spark.sc().applicationId();
+        assertThat(spark.parallelize(numbers, 2).count()).isEqualTo(100);
+        assertThat(runningTasks(appId)).singleElement()
+                .satisfies(t -> assertThat(t.command().value()).contains(" @" + data.argFile() + ";"));
+        spark.stop();
+        spark = null;
+
+        // A damaged archive costs speed only.
+        Files.delete(data.archive());
+        Files.write(data.archive(), new byte[64 * 1024]);
+        assertThat(data.check().usable()).as("the driver cannot tell; the executor's JVM can").isTrue();
+        spark = new JavaSparkContext(baseConf("tower-cds-damaged")
+                .remove("spark.executor.extraClassPath")
+                .set("spark.home", home.toString())
+                .set("spark.executor.instances", "1"));
+        appId = spark.sc().applicationId();
+        assertThat(spark.parallelize(numbers, 2).count()).isEqualTo(100);
+        assertThat(runningTasks(appId)).singleElement()
+                .satisfies(t -> assertThat(t.command().value()).contains(" @" + data.argFile() + ";"));
         spark.stop();
         spark = null;
     }
