@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class OutboxTest {
     @TempDir
@@ -262,7 +263,7 @@ class OutboxTest {
         Outbox box = open(small());
         assertThat(box.oldestPendingAgeMillis()).isZero();
         box.append(record(1));
-        Thread.sleep(150);
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> box.oldestPendingAgeMillis() >= 150);
         box.append(record(2));
         box.flush(5, TimeUnit.SECONDS);
         assertThat(box.oldestPendingAgeMillis()).isBetween(150L, 5000L);
@@ -277,20 +278,23 @@ class OutboxTest {
     @Test
     void aReaderWaitsForNewRecords() throws Exception {
         Outbox box = open(small());
-        Thread t = new Thread(() -> {
+        java.util.concurrent.CompletableFuture<List<Outbox.Entry>> got = new java.util.concurrent.CompletableFuture<>();
+        Thread reader = new Thread(() -> {
             try {
-                Thread.sleep(100);
-            } catch (InterruptedException ignored) {
-                return;
+                got.complete(box.read(box.ackPosition(), 10, 5000));
+            } catch (Exception e) {
+                got.completeExceptionally(e);
             }
-            box.append(record(42));
         });
-        t.start();
+        reader.start();
+        // Append only once the reader is blocked waiting, so that it is the append that wakes it.
+        await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> reader.getState() == Thread.State.TIMED_WAITING || reader.getState() == Thread.State.WAITING);
         long start = System.nanoTime();
-        List<Outbox.Entry> got = box.read(box.ackPosition(), 10, 5000);
-        assertThat(got).hasSize(1);
+        box.append(record(42));
+        assertThat(got.get(10, TimeUnit.SECONDS)).hasSize(1);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(4000);
-        t.join();
+        reader.join();
     }
 
     @Test
