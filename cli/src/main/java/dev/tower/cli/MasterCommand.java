@@ -122,11 +122,12 @@ public final class MasterCommand implements Callable<Integer> {
         MasterOptions options = options();
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
-        try (Master master = Master.start(options)) {
+        try (Master master = Master.start(options, m -> {
             if (kafkaBootstrap != null) {
-                kafka.attach(master, kafkaBootstrap, options.workDir(),
-                        "tower://" + (zk != null ? zk.toString().substring("zk://".length()) : master.address()));
+                kafka.attach(m, kafkaBootstrap, options.workDir(),
+                        "tower://" + (zk != null ? zk.toString().substring("zk://".length()) : m.address()));
             }
+        })) {
             // The JVM halts once its shutdown hooks return: wait for the master to close (a leader hands over to a
             // standby at once then, instead of after the ZooKeeper session timeout).
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,5 +1,6 @@
 package dev.tower.kafka;
 
+import dev.tower.api.events.EventSinkView;
 import dev.tower.manager.core.ClusterEvent;
 import dev.tower.manager.events.EventSink;
 import org.slf4j.Logger;
@@ -7,6 +8,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -112,6 +115,14 @@ public final class KafkaEventSink implements EventSink {
     /** Bytes the outbox holds on disk and in memory, against its bound {@code config().outbox().maxBytes()}. */
     public long outboxBytes() {
         return outbox.retainedBytes();
+    }
+
+    /** For {@code /health}: where events go and how far behind delivery is. */
+    @Override
+    public Optional<EventSinkView> view() {
+        return Optional.of(new EventSinkView(EventSinkView.KAFKA, config.bootstrapServers(),
+                List.of(config.eventsTopic(), config.auditTopic()), pending(), outbox.unwritten(), delivered(),
+                dropped(), oldestPendingAgeMillis(), outboxBytes(), config.outbox().maxBytes()));
     }
 
     Outbox outbox() {

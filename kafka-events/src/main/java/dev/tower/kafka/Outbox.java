@@ -822,6 +822,13 @@ public final class Outbox implements Closeable {
         }
     }
 
+    /** Records accepted since open that are not in the segment files yet (still in memory, or being written). */
+    public long unwritten() {
+        synchronized (lock) {
+            return acceptedRecords - writtenRecords;
+        }
+    }
+
     /** Records refused: outbox full, writer stalled, closed, or too large. */
     public long dropped() {
         return dropped.get();

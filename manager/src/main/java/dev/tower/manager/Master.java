@@ -150,6 +150,15 @@ public final class Master implements AutoCloseable {
      * ZooKeeper cannot be reached: the master then stays a standby and keeps trying ({@code /health} says why).
      */
     public static Master start(MasterOptions options) {
+        return start(options, m -> { });
+    }
+
+    /**
+     * As {@link #start(MasterOptions)}, calling {@code beforeLeading} once the master listens (its {@link #address()}
+     * is known) and before it leads or joins the election: event sinks added there see every event of the process,
+     * {@code master.elected} and a recovering core's first events included. A failure there stops the master.
+     */
+    public static Master start(MasterOptions options, java.util.function.Consumer<Master> beforeLeading) {
         Master m = new Master(options);
         try {
             m.server.start();
@@ -157,6 +166,12 @@ public final class Master implements AutoCloseable {
             m.heartbeats.shutdownNow();
             throw new UncheckedIOException("cannot listen on " + options.bindHost() + ":" + options.port()
                     + ": " + e.getMessage(), e);
+        }
+        try {
+            beforeLeading.accept(m);
+        } catch (RuntimeException | Error e) {
+            m.close();
+            throw e;
         }
         long hb = options.core().heartbeatInterval().toMillis();
         m.heartbeats.scheduleAtFixedRate(m::heartbeat, hb, hb, TimeUnit.MILLISECONDS);
@@ -255,12 +270,12 @@ public final class Master implements AutoCloseable {
         Term t = term;
         String zk = e == null ? null : e.connectionState();
         if (t != null) {
-            return new HealthView("ok", "leader", t.epoch, address(), masterId, zk, null);
+            return new HealthView("ok", "leader", t.epoch, address(), masterId, zk, null, events.sinkViews());
         }
         Optional<LeaderInfo> leader = otherLeader();
         return new HealthView("ok", "standby", leader.map(LeaderInfo::epoch).orElse(null),
                 leader.map(LeaderInfo::address).orElse(null), masterId, zk,
-                e == null ? "not started" : e.standbyReason());
+                e == null ? "not started" : e.standbyReason(), events.sinkViews());
     }
 
     /** Whether this master leads now (serves the API). */

@@ -51,7 +51,10 @@ public final class LocalCluster implements AutoCloseable {
         });
     }
 
-    /** @param masterStarted called with each master and its work dir as soon as it runs, before any agent starts */
+    /**
+     * @param masterStarted called with each master and its work dir once it listens, before it leads (so event sinks
+     *                      added there see all its events) and before any agent starts
+     */
     public static LocalCluster start(Path workDir, int port, int masterCount, int zooKeeperPort, int agentCount,
                                      Resources agentResources, Map<String, Double> weights,
                                      java.util.function.BiConsumer<Master, Path> masterStarted) {
@@ -70,9 +73,9 @@ public final class LocalCluster implements AutoCloseable {
                     options = options.withZooKeeper(ZooKeeperUrl.parse(cluster.zookeeper.masterUrl()),
                             HA_SESSION_TIMEOUT);
                 }
-                Master master = Master.start(options);
+                Path masterDir = options.workDir();
+                Master master = Master.start(options, m -> masterStarted.accept(m, masterDir));
                 cluster.masters.add(master);
-                masterStarted.accept(master, options.workDir());
             }
             String masterUrl = cluster.zookeeper != null ? cluster.zookeeper.masterUrl()
                     : cluster.masters.get(0).address();

@@ -1,9 +1,11 @@
 package dev.tower.manager.events;
 
+import dev.tower.api.events.EventSinkView;
 import dev.tower.manager.core.ClusterEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +48,19 @@ public final class EventBus implements EventSink {
                 log.warn("event sink {} failed: {}", s.getClass().getSimpleName(), e.toString());
             }
         }
+    }
+
+    /** The views of the sinks that have one (external ones, such as Kafka), in the order they were added. */
+    public List<EventSinkView> sinkViews() {
+        List<EventSinkView> views = new ArrayList<>();
+        for (EventSink s : sinks) {
+            try {
+                s.view().ifPresent(views::add);
+            } catch (RuntimeException e) {
+                log.warn("event sink {} cannot describe itself: {}", s.getClass().getSimpleName(), e.toString());
+            }
+        }
+        return views;
     }
 
     @Override

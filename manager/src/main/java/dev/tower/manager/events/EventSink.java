@@ -1,6 +1,9 @@
 package dev.tower.manager.events;
 
+import dev.tower.api.events.EventSinkView;
 import dev.tower.manager.core.ClusterEvent;
+
+import java.util.Optional;
 
 /**
  * Receives every cluster state change, in order, on the core's effect thread. Implementations must not block:
@@ -8,6 +11,11 @@ import dev.tower.manager.core.ClusterEvent;
  */
 public interface EventSink extends AutoCloseable {
     void publish(ClusterEvent event);
+
+    /** What {@code /health} shows of this sink (where it delivers, how far behind); empty for the master's own. */
+    default Optional<EventSinkView> view() {
+        return Optional.empty();
+    }
 
     @Override
     default void close() {

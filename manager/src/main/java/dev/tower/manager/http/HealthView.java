@@ -1,6 +1,9 @@
 package dev.tower.manager.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.tower.api.events.EventSinkView;
+
+import java.util.List;
 
 /**
  * What {@code /health} shows; always answered by the master asked, leader or standby.
@@ -12,6 +15,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param zookeeper the ZooKeeper connection's state (CONNECTING, CONNECTED, SUSPENDED, LOST, ...); absent without
  *                  ZooKeeper
  * @param reason why a standby is not leading (e.g. ZooKeeper cannot be reached); absent on a leader
+ * @param eventSinks where this master sends its events besides its events stream (Kafka), and how far behind each
+ *                   is; absent when none
  */
 public record HealthView(
         String status,
@@ -20,5 +25,6 @@ public record HealthView(
         @JsonInclude(JsonInclude.Include.ALWAYS) String leader,
         String masterId,
         String zookeeper,
-        String reason) {
+        String reason,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<EventSinkView> eventSinks) {
 }
