@@ -48,6 +48,7 @@ public final class Cluster implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private TowerProcess master;
     private int masterPort;
+    private List<String> masterArgs;
 
     private Cluster(String name) {
         this.name = name + "-" + SEQ.incrementAndGet();
@@ -62,9 +63,20 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts a master and {@code agents} agents (4 cpus, 4096 MB each) and waits until all agents are registered. */
     public static Cluster start(String name, int agents, String unreachableTimeout) {
+        return start(name, agents, unreachableTimeout, List.of());
+    }
+
+    /** As {@link #start(String, int, String)}, the master started with {@code masterArgs} too. */
+    public static Cluster start(String name, int agents, String unreachableTimeout, List<String> masterArgs) {
         Cluster c = new Cluster(name);
         try {
-            c.startMaster(unreachableTimeout);
+            c.masterPort = freePort();
+            List<String> args = new ArrayList<>(List.of("master", "--port", String.valueOf(c.masterPort),
+                    "--bind", "127.0.0.1", "--work-dir", c.workDir.resolve("master").toString(),
+                    "--agent-unreachable-timeout", unreachableTimeout));
+            args.addAll(masterArgs);
+            c.masterArgs = List.copyOf(args);
+            c.startMaster("master");
             for (int i = 0; i < agents; i++) {
                 c.startAgent("cpus:4;mem:4096");
             }
@@ -94,17 +106,38 @@ public final class Cluster implements AutoCloseable {
         return URI.create("http://" + master() + path);
     }
 
-    private void startMaster(String unreachableTimeout) {
-        masterPort = freePort();
-        master = spawn("master", List.of("master", "--port", String.valueOf(masterPort),
-                "--bind", "127.0.0.1", "--work-dir", workDir.resolve("master").toString(),
-                "--agent-unreachable-timeout", unreachableTimeout));
+    private void startMaster(String role) {
+        master = spawn(role, masterArgs);
         await("master /health on port " + masterPort).atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .until(() -> {
                     assertThat(master.process().isAlive()).as("master process alive").isTrue();
                     return get("/health").statusCode() == 200;
                 });
+    }
+
+    /** The master process (the last one started). */
+    public TowerProcess masterProcess() {
+        return master;
+    }
+
+    /** Kills the master JVM at once (SIGKILL), as a crash would: nothing of its shutdown runs. */
+    public void killMaster() {
+        master.process().destroyForcibly();
+        try {
+            master.process().waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts the master again after {@link #killMaster}, with the same port, work dir and flags; waits for /health. */
+    public TowerProcess restartMaster() {
+        if (master.process().isAlive()) {
+            throw new IllegalStateException("the master is still running");
+        }
+        startMaster("restarted-master");
+        return master;
     }
 
     public TowerProcess startAgent(String resources) {

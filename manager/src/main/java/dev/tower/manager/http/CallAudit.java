@@ -120,7 +120,7 @@ public final class CallAudit {
                 what = "tasks " + taskIds + " of framework " + fw;
             } else if (call instanceof SchedulerCall.Kill k) {
                 type = ClusterEvents.AUDIT_TASK_KILL;
-                subject = fw == null ? null : fw + "/" + k.taskId();
+                subject = taskSubject(fw, k.taskId());
                 put(details, "frameworkId", fw);
                 put(details, "taskId", k.taskId());
                 put(details, "agentId", k.agentId());
@@ -181,7 +181,7 @@ public final class CallAudit {
             } else {
                 OperatorCall.KillTask k = (OperatorCall.KillTask) call;
                 type = ClusterEvents.AUDIT_TASK_KILL;
-                subject = k.frameworkId() == null ? null : k.frameworkId() + "/" + k.taskId();
+                subject = taskSubject(k.frameworkId(), k.taskId());
                 put(details, "frameworkId", k.frameworkId());
                 put(details, "taskId", k.taskId());
                 what = "task " + subject;
@@ -281,6 +281,11 @@ public final class CallAudit {
                 : REJECTED + " (" + status + (error == null ? "" : " " + error) + ")");
         events.publish(new ClusterEvent(type, subject == null || subject.isBlank() ? UNKNOWN : subject, summary,
                 Collections.unmodifiableMap(data), clock.millis()));
+    }
+
+    /** A task's subject, {@code frameworkId/taskId}; the framework's id alone when the call named no task. */
+    private static String taskSubject(String frameworkId, String taskId) {
+        return frameworkId == null ? null : taskId == null ? frameworkId : frameworkId + "/" + taskId;
     }
 
     private static void put(Map<String, Object> m, String key, Object value) {
