@@ -5,21 +5,28 @@ import dev.tower.api.client.MasterHttp;
 import dev.tower.api.client.SchedulerClient;
 import dev.tower.api.codec.Json;
 import dev.tower.api.detect.MasterUrls;
+import dev.tower.api.events.ClusterEventView;
 import dev.tower.api.model.FrameworkInfo;
 import dev.tower.api.model.Resources;
 import dev.tower.api.operator.RoleView;
 import dev.tower.cli.cluster.LocalCluster;
+import dev.tower.cli.demo.EventSample;
 import dev.tower.cli.demo.GreedyFramework;
 import dev.tower.cli.demo.SparkPiJob;
 import dev.tower.cli.output.Format;
 import dev.tower.cli.output.Table;
+import dev.tower.kafka.KafkaBroker;
+import dev.tower.kafka.KafkaEventSink;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -30,7 +37,8 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Start a local cluster (1 master, 2 agents) and two frameworks in roles",
                 "weighted 1:3 that both want the whole cluster; print the shares they end up",
-                "with. Then pause them, run a Spark job (the example Pi, through spark-submit",
+                "with, and a few of the cluster events they caused (also sent to a local Kafka",
+                "broker, unless --no-kafka). Then pause them, run a Spark job (the example Pi, through spark-submit",
                 "--master spark+tower://...) and print its result; then let the two compete",
                 "again, printing their shares, until Ctrl-C."})
 public final class DemoCommand implements Callable<Integer> {
@@ -48,15 +56,51 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Give up on the Spark job after this long (default: ${DEFAULT-VALUE}).")
     Duration sparkTimeout;
 
+    @Option(names = "--no-kafka", description = "Start no Kafka broker: events only on the master's events stream.")
+    boolean noKafka;
+
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions();
+
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("tower-demo-");
         PrintWriter out = new PrintWriter(System.out, true);
+        KafkaBroker broker = noKafka ? null : startBroker(out, dir);
+        try {
+            return run(out, dir, broker);
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    /** A local broker for the event stream; the demo goes on without it (saying why) if it cannot start. */
+    private static KafkaBroker startBroker(PrintWriter out, Path dir) {
+        out.println("Starting a Kafka broker for the cluster's event stream (--no-kafka to skip)...");
+        try {
+            return KafkaBroker.builder(dir.resolve("kafka")).port(0).start();
+        } catch (IOException | RuntimeException e) {
+            out.println("No Kafka broker, going on without it: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private int run(PrintWriter out, Path dir, KafkaBroker broker) throws Exception {
         Map<String, Double> weights = Map.of("analytics", 1.0, "etl", 3.0);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tower-demo-shutdown"));
-        try (LocalCluster cluster = LocalCluster.start(dir, port, 2,
-                Resources.parse("cpus:4;mem:4096;disk:10000"), weights)) {
+        EventSample events = new EventSample();
+        List<KafkaEventSink> sinks = new ArrayList<>();
+        try (LocalCluster cluster = LocalCluster.start(dir, port, 1, 0, 2,
+                Resources.parse("cpus:4;mem:4096;disk:10000"), weights, (master, masterDir) -> {
+                    master.events().add(events);
+                    if (broker != null) {
+                        sinks.add(kafka.attach(master, broker.bootstrapServers(), masterDir,
+                                "tower://" + master.address()));
+                    }
+                })) {
             if (!cluster.awaitAgents(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("agents did not register within 60 s");
             }
@@ -76,6 +120,7 @@ public final class DemoCommand implements Callable<Integer> {
                 if (!stop.await(5, TimeUnit.SECONDS)) {
                     printShares(out, master);
                     printLaunched(out, analytics, etl);
+                    printEvents(out, events, sinks.isEmpty() ? null : sinks.get(0));
                     if (!noSpark && System.nanoTime() < end) {
                         runSpark(out, cluster, dir, stop, List.of(analytics, etl), List.of(a, e));
                     }
@@ -88,6 +133,22 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** A few of the events so far, one of each step from the election to a running task, and where the rest are. */
+    private void printEvents(PrintWriter out, EventSample events, KafkaEventSink sink) {
+        out.println("A few of the " + events.total() + " cluster events so far (every state change and every audited"
+                + " API call is one):");
+        for (ClusterEventView e : events.sample()) {
+            out.println("  " + EventsCommand.Tail.line(e));
+        }
+        if (sink != null) {
+            out.println("Kafka at " + sink.config().bootstrapServers() + " acknowledged " + sink.delivered()
+                    + " of them as CloudEvents (topics " + sink.config().eventsTopic() + ", "
+                    + sink.config().auditTopic() + "); " + sink.pending() + " on their way.");
+        }
+        out.println("   (follow them: ./tower events tail; only tasks: ./tower events tail --type task; see docs/events.md)");
+        out.println();
     }
 
     /** 15 s, or less when the demo's --duration ends sooner. */

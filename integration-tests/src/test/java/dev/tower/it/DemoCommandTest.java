@@ -1,0 +1,35 @@
+package dev.tower.it;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code tower demo}, short and without Spark: shares under weighted DRF, and the events the cluster produced. */
+@ExtendWith(LogsOnFailure.class)
+class DemoCommandTest {
+    private final Cluster processes = Cluster.bare("demo");
+
+    @AfterEach
+    void stop() {
+        processes.close();
+    }
+
+    @Test
+    void showsTheSharesAndAFewOfTheEventsKafkaAcknowledged() {
+        Cluster.CliResult r = processes.cli(Duration.ofSeconds(120), "demo", "--port", "0", "--duration", "8s",
+                "--no-spark");
+
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("analytics", "etl", "DOMINANT SHARE")
+                .containsPattern("A few of the \\d+ cluster events so far")
+                .containsPattern("master\\.elected +master-")
+                .containsPattern("framework\\.subscribed +fw-")
+                .containsPattern("audit\\.task\\.launch +fw-")
+                .containsPattern("task\\.status +fw-\\S+ +task \\S+ RUNNING")
+                .containsPattern("Kafka at 127\\.0\\.0\\.1:\\d+ acknowledged \\d+ of them as CloudEvents");
+    }
+}
