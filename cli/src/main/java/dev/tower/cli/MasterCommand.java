@@ -120,6 +120,9 @@ public final class MasterCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MasterOptions options = options();
+        if (kafkaBootstrap != null) {
+            kafka.validate();
+        }
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (Master master = Master.start(options, m -> {

@@ -67,6 +67,9 @@ public final class UpCommand implements Callable<Integer> {
         if (noKafka && kafkaBootstrap != null) {
             throw new IllegalArgumentException("--kafka and --no-kafka exclude each other");
         }
+        if (!noKafka) {
+            kafka.validate();
+        }
         KafkaBroker broker = null;
         String bootstrap = kafkaBootstrap;
         if (!noKafka && bootstrap == null) {

@@ -40,6 +40,20 @@ class MasterCommandTest {
     }
 
     @Test
+    void kafkaFlagsAreCheckedBeforeAnythingStarts() {
+        MasterCommand ok = parse("--kafka", "k1:9092", "--kafka-replication-factor", "3", "--outbox-max-mb", "64");
+        ok.kafka.validate();
+        assertThat(ok.kafka.replicationFactor).isEqualTo(3);
+        assertThat(ok.kafka.outboxMaxMb).isEqualTo(64);
+        assertThatThrownBy(() -> parse("--kafka", "k1:9092", "--kafka-replication-factor", "0").kafka.validate())
+                .hasMessage("--kafka-replication-factor must be at least 1");
+        assertThatThrownBy(() -> parse("--kafka", "k1:9092", "--outbox-max-mb", "0").kafka.validate())
+                .hasMessage("--outbox-max-mb must be at least 1");
+        assertThatThrownBy(() -> parse("--kafka", "k1:9092", "--kafka-partitions", "0").kafka.validate())
+                .hasMessage("--kafka-partitions must be at least 1");
+    }
+
+    @Test
     void withoutZooKeeperTheMasterLeadsAlone() {
         MasterOptions o = parse().options();
         assertThat(o.zooKeeper()).isNull();
