@@ -1,6 +1,7 @@
 package dev.tower.agent;
 
 import dev.tower.agent.containerizer.Containerizer;
+import dev.tower.agent.containerizer.ContainerizerProvider;
 import dev.tower.agent.containerizer.ProcessContainerizer;
 import dev.tower.agent.fetcher.Fetcher;
 import dev.tower.agent.http.AgentHttpServer;
@@ -43,6 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    /** The attribute listing the kinds of task an agent runs, e.g. {@code docker,process}. */
+    public static final String CONTAINERIZERS = "containerizers";
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
     /** Spawning is CPU-bound in the kernel: two per core measured fastest on a 2-core machine. */
     private static final int LAUNCH_THREADS = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
@@ -53,6 +56,7 @@ public final class Agent implements AutoCloseable {
     private final ExecutorService fetchers;
     private final ExecutorService launcher;
     private final MasterDetector detector;
+    private final List<Containerizer> containerizers;
     private final TaskSupervisor supervisor;
     private final StatusUpdates updates;
     private final MasterConnection connection;
@@ -70,14 +74,12 @@ public final class Agent implements AutoCloseable {
         try {
             Sandboxes sandboxes = new Sandboxes(workDir);
             SandboxGc gc = new SandboxGc(sandboxes, config.sandboxGcDelay(), timer, Clock.systemUTC());
-            List<Containerizer> containerizers = new ArrayList<>();
-            ServiceLoader.load(Containerizer.class).forEach(containerizers::add);
-            containerizers.add(new ProcessContainerizer(timer));
-
             AgentIdFile idFile = new AgentIdFile(workDir);
             String initialId = idFile.read().orElse(null);
             // The supervisor needs the agent id, which the connection learns; the lambda reads it when a task runs.
             MasterConnection[] conn = new MasterConnection[1];
+            this.containerizers = containerizers(new ContainerizerProvider.Context(config, timer,
+                    () -> conn[0] == null ? initialId : conn[0].agentId().orElse(initialId)));
             this.supervisor = new TaskSupervisor(sandboxes, gc, Fetcher.withDefaultClient(), containerizers, fetchers, launcher,
                     () -> conn[0] == null ? initialId : conn[0].agentId().orElse(null), config.hostname(),
                     Clock.systemUTC());
@@ -99,6 +101,8 @@ public final class Agent implements AutoCloseable {
                     config.statusRetry(), StatusUpdates.MAX_BACKOFF);
             supervisor.attach(updates);
             supervisor.recover(updates.recover());
+            java.util.Set<String> known = supervisor.knownTasks();
+            containerizers.forEach(c -> c.removeUnknown(known));
             gc.sweep(supervisor::usesSandbox);
             this.http = AgentHttpServer.start(config.port(), sandboxes, this::state);
         } catch (IOException | RuntimeException e) {
@@ -173,6 +177,7 @@ public final class Agent implements AutoCloseable {
         fetchers.shutdownNow();
         launcher.shutdownNow();
         detector.close();
+        containerizers.forEach(Containerizer::close);
         LOG.info("agent {} stopped", agentId().orElse("(unregistered)"));
     }
 
@@ -180,9 +185,36 @@ public final class Agent implements AutoCloseable {
         return updates;
     }
 
+    /**
+     * What the master and frameworks see of this agent. The attribute {@value #CONTAINERIZERS} lists the kinds of task
+     * it runs ({@code process}, and {@code docker} when its engine answered), unless the operator set it.
+     */
     private AgentInfo info(String id) {
-        return new AgentInfo(id, config.hostname(), http == null ? config.port() : http.port(), resources,
-                config.attributes());
+        java.util.Map<String, String> attributes = new java.util.TreeMap<>(config.attributes());
+        attributes.putIfAbsent(CONTAINERIZERS, String.join(",", containerizers.stream().map(Containerizer::name)
+                .sorted().toList()));
+        return new AgentInfo(id, config.hostname(), http == null ? config.port() : http.port(), resources, attributes);
+    }
+
+    /** The providers' containerizers whose engines answer (each says so, or why not, once), then the process one. */
+    private static List<Containerizer> containerizers(ContainerizerProvider.Context context) {
+        List<Containerizer> out = new ArrayList<>();
+        for (ContainerizerProvider p : ServiceLoader.load(ContainerizerProvider.class)) {
+            ContainerizerProvider.Result r;
+            try {
+                r = p.create(context);
+            } catch (RuntimeException e) {
+                r = ContainerizerProvider.Result.unavailable(e.toString());
+            }
+            if (r.isAvailable()) {
+                LOG.info("{} tasks enabled: {}", p.name(), r.description());
+                out.add(r.containerizer());
+            } else {
+                LOG.warn("{} tasks disabled on this agent: {}", p.name(), r.description());
+            }
+        }
+        out.add(new ProcessContainerizer(context.timer()));
+        return List.copyOf(out);
     }
 
     private void handle(AgentEvent event) {

@@ -2,6 +2,8 @@ package dev.tower.agent;
 
 import dev.tower.api.model.Resources;
 
+import dev.tower.agent.containerizer.DockerSettings;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -16,6 +18,7 @@ import java.util.Objects;
  * @param resources what the agent offers; null means detect from the machine
  * @param sandboxGcDelay how long a finished task's sandbox stays browsable after its last update is acknowledged
  * @param statusRetry first wait before an unacknowledged status update is sent again (doubling up to 60 s)
+ * @param docker what Docker tasks may do on this agent, and where its engine is
  */
 public record AgentConfig(
         String masters,
@@ -25,7 +28,8 @@ public record AgentConfig(
         Resources resources,
         Map<String, String> attributes,
         Duration sandboxGcDelay,
-        Duration statusRetry) {
+        Duration statusRetry,
+        DockerSettings docker) {
 
     public static final String DEFAULT_HOSTNAME = "127.0.0.1";
     public static final int DEFAULT_PORT = 5051;
@@ -48,38 +52,43 @@ public record AgentConfig(
         if (statusRetry.isNegative() || statusRetry.isZero()) {
             throw new IllegalArgumentException("statusRetry must be positive, got " + statusRetry);
         }
+        docker = docker == null ? DockerSettings.DEFAULTS : docker;
     }
 
     public static AgentConfig defaults(String masters, Path workDir) {
         return new AgentConfig(masters, DEFAULT_HOSTNAME, DEFAULT_PORT, workDir, null, Map.of(), DEFAULT_SANDBOX_GC_DELAY,
-                DEFAULT_STATUS_RETRY);
+                DEFAULT_STATUS_RETRY, DockerSettings.DEFAULTS);
     }
 
     public AgentConfig withHostname(String newHostname) {
-        return new AgentConfig(masters, newHostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry);
+        return new AgentConfig(masters, newHostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker);
     }
 
     public AgentConfig withPort(int newPort) {
-        return new AgentConfig(masters, hostname, newPort, workDir, resources, attributes, sandboxGcDelay, statusRetry);
+        return new AgentConfig(masters, hostname, newPort, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker);
     }
 
     public AgentConfig withResources(Resources newResources) {
-        return new AgentConfig(masters, hostname, port, workDir, newResources, attributes, sandboxGcDelay, statusRetry);
+        return new AgentConfig(masters, hostname, port, workDir, newResources, attributes, sandboxGcDelay, statusRetry, docker);
     }
 
     public AgentConfig withAttributes(Map<String, String> newAttributes) {
-        return new AgentConfig(masters, hostname, port, workDir, resources, newAttributes, sandboxGcDelay, statusRetry);
+        return new AgentConfig(masters, hostname, port, workDir, resources, newAttributes, sandboxGcDelay, statusRetry, docker);
     }
 
     public AgentConfig withSandboxGcDelay(Duration delay) {
-        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, delay, statusRetry);
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, delay, statusRetry, docker);
     }
 
     public AgentConfig withMasters(String newMasters) {
-        return new AgentConfig(newMasters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry);
+        return new AgentConfig(newMasters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker);
+    }
+
+    public AgentConfig withDocker(DockerSettings d) {
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, d);
     }
 
     public AgentConfig withStatusRetry(Duration retry) {
-        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, retry);
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, retry, docker);
     }
 }

@@ -5,12 +5,14 @@ import dev.tower.api.model.TaskInfo;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runs a task inside its (already prepared and fetched) sandbox. The process containerizer is built in; others (Docker)
- * are found with {@link java.util.ServiceLoader} and asked in turn whether they take a task.
+ * come from {@link ContainerizerProvider}s found with {@link java.util.ServiceLoader}, and are asked first whether
+ * they take a task.
  */
-public interface Containerizer {
+public interface Containerizer extends AutoCloseable {
 
     /** A short name for logs and {@code /api/v1/state}: {@code process}, {@code docker}. */
     String name();
@@ -31,5 +33,19 @@ public interface Containerizer {
      */
     default Optional<Container> recover(TaskInfo task, Path checkpointDir, long pid, Instant startedAt) {
         return Optional.empty();
+    }
+
+    /**
+     * After recovery: removes what this containerizer runs for tasks the agent does not know (left by an agent whose
+     * work dir was wiped, say), so they do not hold resources the agent offers again.
+     *
+     * @param knownTasks {@code frameworkId/taskId} of every task the agent knows
+     */
+    default void removeUnknown(Set<String> knownTasks) {
+    }
+
+    /** Releases the containerizer's own resources (connections); tasks keep running. */
+    @Override
+    default void close() {
     }
 }

@@ -43,7 +43,7 @@ public final class ProcessContainerizer implements Containerizer {
 
     @Override
     public boolean canLaunch(TaskInfo task) {
-        return task.command() != null && task.command().value() != null && !task.command().value().isBlank();
+        return task.container() == null && task.hasCommand();
     }
 
     @Override

@@ -275,6 +275,13 @@ public final class TaskSupervisor {
         }
     }
 
+    /** {@code frameworkId/taskId} of every task this agent knows (running, or ended and not yet settled). */
+    public synchronized java.util.Set<String> knownTasks() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        tasks.keySet().forEach(k -> out.add(k.frameworkId() + "/" + k.taskId()));
+        return out;
+    }
+
     /** Stops recording: tasks that end from now on are left for the next run of the agent to report. */
     public synchronized void close() {
         closed = true;
@@ -349,7 +356,10 @@ public final class TaskSupervisor {
                 return;
             }
             if (containerizer.isEmpty()) {
-                transition(task, TaskState.FAILED, "no containerizer can run this task (it has no command)", null, null);
+                transition(task, TaskState.FAILED, task.info.container() != null
+                        ? "this agent cannot run " + task.info.container().type().json() + " containers (see its "
+                        + "attribute containerizers)" : "no containerizer can run this task (it has no command)",
+                        null, null);
                 return;
             }
         }
@@ -384,6 +394,9 @@ public final class TaskSupervisor {
         String whileDown = ending == Ending.WHILE_AGENT_DOWN ? " while the agent was down" : "";
         if (task.killGrace != null) {
             transition(task, TaskState.KILLED, "killed", code == null ? null : "exited with status " + code, code);
+        } else if (exit.failure() != null) {
+            transition(task, TaskState.FAILED, exit.failure(), code == null ? null : "exited with status " + code
+                    + whileDown, code);
         } else if (code == null) {
             // The process is gone, so the task did end, but how is unknown: it recorded no status, which mostly means
             // its whole process group was killed with SIGKILL while the agent was not its parent. FAILED rather than

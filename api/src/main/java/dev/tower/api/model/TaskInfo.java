@@ -7,7 +7,9 @@ import java.util.Map;
  *
  * @param taskId unique within its framework
  * @param agentId the agent of the offer it is launched on (filled in by the master when absent)
+ * @param command what to run; for a container task it may be null (the image's own command runs)
  * @param killGracePeriodSeconds time between SIGTERM and SIGKILL on kill; 3 s when null
+ * @param container run in this container rather than as a plain process; null for a process task
  */
 public record TaskInfo(
         String taskId,
@@ -16,7 +18,8 @@ public record TaskInfo(
         Resources resources,
         CommandInfo command,
         Double killGracePeriodSeconds,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        ContainerInfo container) {
 
     public static final double DEFAULT_GRACE_PERIOD_SECONDS = 3.0;
 
@@ -25,8 +28,14 @@ public record TaskInfo(
         labels = labels == null ? Map.of() : Map.copyOf(labels);
     }
 
+    /** A process task (no container). */
+    public TaskInfo(String taskId, String name, String agentId, Resources resources, CommandInfo command,
+                    Double killGracePeriodSeconds, Map<String, String> labels) {
+        this(taskId, name, agentId, resources, command, killGracePeriodSeconds, labels, null);
+    }
+
     public static TaskInfo of(String taskId, Resources resources, CommandInfo command) {
-        return new TaskInfo(taskId, taskId, null, resources, command, null, Map.of());
+        return new TaskInfo(taskId, taskId, null, resources, command, null, Map.of(), null);
     }
 
     public double gracePeriodSeconds() {
@@ -34,6 +43,15 @@ public record TaskInfo(
     }
 
     public TaskInfo withAgentId(String id) {
-        return new TaskInfo(taskId, name, id, resources, command, killGracePeriodSeconds, labels);
+        return new TaskInfo(taskId, name, id, resources, command, killGracePeriodSeconds, labels, container);
+    }
+
+    public TaskInfo withContainer(ContainerInfo c) {
+        return new TaskInfo(taskId, name, agentId, resources, command, killGracePeriodSeconds, labels, c);
+    }
+
+    /** Whether the task has a command of its own to run (a container task may run its image's). */
+    public boolean hasCommand() {
+        return command != null && command.value() != null && !command.value().isBlank();
     }
 }

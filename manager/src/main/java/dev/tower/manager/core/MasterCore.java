@@ -810,8 +810,10 @@ public final class MasterCore {
                             field + ".taskId: task '" + task.taskId() + "' already exists in this framework");
                     require(task.agentId() == null || task.agentId().equals(agentId), field
                             + ".agentId: '" + task.agentId() + "' is not the offer's agent " + agentId);
-                    require(task.command() != null && task.command().value() != null
-                            && !task.command().value().isBlank(), field + ".command.value: missing");
+                    require(task.hasCommand() || task.container() != null, field + ".command.value: missing");
+                    if (task.container() != null) {
+                        task.container().validate(field + ".container", task.resources()).ifPresent(MasterCore::reject);
+                    }
                     Double grace = task.killGracePeriodSeconds();
                     require(grace == null || (Double.isFinite(grace) && grace >= 0),
                             field + ".killGracePeriodSeconds: must be a finite number >= 0");
@@ -1063,8 +1065,10 @@ public final class MasterCore {
     /** What {@code task.launched} shows of a task's command: never its environment. */
     private static String commandShown(TaskInfo task) {
         var c = task.command();
-        String shown = Boolean.FALSE.equals(c.shell()) && !c.arguments().isEmpty()
-                ? String.join(" ", c.arguments()) : c.value();
+        String image = task.container() == null ? "" : "[" + task.container().image() + "] ";
+        String shown = image + (!task.hasCommand() ? "(the image's command)"
+                : Boolean.FALSE.equals(c.shell()) && !c.arguments().isEmpty() ? String.join(" ", c.arguments())
+                : c.value());
         return shown.length() <= ClusterEvents.COMMAND_SHOWN ? shown
                 : shown.substring(0, ClusterEvents.COMMAND_SHOWN - 3) + "...";
     }
