@@ -2,6 +2,7 @@ package dev.tower.cli;
 
 import dev.tower.agent.Agent;
 import dev.tower.agent.AgentConfig;
+import dev.tower.agent.containerizer.DockerSettings;
 import dev.tower.agent.resources.Attributes;
 import dev.tower.api.detect.MasterUrls;
 import dev.tower.api.model.Resources;
@@ -9,6 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -35,10 +38,26 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--work-dir", defaultValue = "./tower-work/agent", description = "Sandboxes and checkpoints (default: ${DEFAULT-VALUE}).")
     Path workDir;
 
+    @Option(names = "--docker-socket", paramLabel = "PATH", defaultValue = "/var/run/docker.sock",
+            description = "The Docker engine's socket (default: ${DEFAULT-VALUE}); Docker tasks run when it answers.")
+    Path dockerSocket;
+
+    @Option(names = "--docker-allow-volume", paramLabel = "PATH[:rw]",
+            description = "Docker tasks may mount host paths under PATH, read-only unless :rw is added (repeatable); "
+                    + "by default they may mount none (their sandbox is always at /mnt/sandbox).")
+    List<String> dockerVolumes = new ArrayList<>();
+
+    @Option(names = "--docker-allow-privileged", description = "Let Docker tasks ask for privileged containers.")
+    boolean dockerPrivileged;
+
+    @Option(names = "--no-docker", description = "Run no Docker tasks on this agent, even if an engine answers.")
+    boolean noDocker;
+
     @Override
     public Integer call() throws Exception {
         MasterUrls.detector(master).close(); // validate before starting anything
-        AgentConfig config = AgentConfig.defaults(master, workDir).withPort(port).withHostname(hostname);
+        AgentConfig config = AgentConfig.defaults(master, workDir).withPort(port).withHostname(hostname)
+                .withDocker(docker());
         if (resources != null) {
             config = config.withResources(Resources.parse(resources));
         }
@@ -54,5 +73,13 @@ public final class AgentCommand implements Callable<Integer> {
             stop.await();
         }
         return 0;
+    }
+
+    DockerSettings docker() {
+        List<DockerSettings.VolumeRule> rules = new ArrayList<>();
+        for (String v : dockerVolumes) {
+            rules.add(DockerSettings.VolumeRule.parse(v));
+        }
+        return new DockerSettings(dockerSocket, rules, dockerPrivileged, !noDocker);
     }
 }

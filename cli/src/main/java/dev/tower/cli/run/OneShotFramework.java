@@ -5,6 +5,8 @@ import dev.tower.api.client.SchedulerDriver;
 import dev.tower.api.model.CommandInfo;
 import dev.tower.api.model.Filters;
 import dev.tower.api.model.Offer;
+import dev.tower.api.model.ContainerInfo;
+import dev.tower.api.model.Range;
 import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskInfo;
 import dev.tower.api.model.TaskState;
@@ -28,6 +30,8 @@ final class OneShotFramework implements Scheduler {
     private final int instances;
     private final Resources perTask;
     private final CommandInfo command;
+    private final ContainerInfo container;
+    private final Map<String, String> published = new java.util.concurrent.ConcurrentHashMap<>();
     private final Consumer<TaskStatus> onRunning;
     private final List<String> pending = new ArrayList<>();
     private final Map<String, TaskStatus> terminal = new ConcurrentHashMap<>();
@@ -35,16 +39,50 @@ final class OneShotFramework implements Scheduler {
     private volatile String tooSmall;
     private volatile String error;
 
-    OneShotFramework(String name, int instances, Resources perTask, CommandInfo command,
+    OneShotFramework(String name, int instances, Resources perTask, CommandInfo command, ContainerInfo container,
                      Consumer<TaskStatus> onRunning) {
         this.name = name;
         this.instances = instances;
         this.perTask = perTask;
         this.command = command;
+        this.container = container;
         this.onRunning = onRunning;
         for (int i = 0; i < instances; i++) {
             pending.add(taskId(i));
         }
+    }
+
+    /** Why the offer's agent cannot run the task whatever its resources (no Docker engine), or null. */
+    private String unfit(Offer offer) {
+        if (container == null) {
+            return null;
+        }
+        String kinds = offer.attributes().getOrDefault("containerizers", "process");
+        if (!List.of(kinds.split(",")).contains(container.type().json())) {
+            return "agent " + offer.agentId() + " (" + offer.hostname() + ") cannot run " + container.type().json()
+                    + " containers (containerizers: " + kinds + ")";
+        }
+        return null;
+    }
+
+    /** As many host ports of {@code left} as the container publishes (none for a process task); null if short. */
+    private Resources ports(Resources left) {
+        int needed = container == null ? 0 : container.portMappings().size();
+        if (needed == 0) {
+            return Resources.EMPTY;
+        }
+        List<Range> picked = new ArrayList<>();
+        for (Range r : left.ranges(Resources.PORTS)) {
+            for (long p = r.begin(); p <= r.end() && picked.size() < needed; p++) {
+                picked.add(new Range(p, p));
+            }
+        }
+        return picked.size() < needed ? null : Resources.ranges(Resources.PORTS, picked);
+    }
+
+    /** Where a launched container task's published ports are, for a person; null if it publishes none. */
+    String published(String taskId) {
+        return published.get(taskId);
     }
 
     String taskId(int i) {
@@ -56,15 +94,31 @@ final class OneShotFramework implements Scheduler {
         for (Offer offer : offers) {
             Resources left = offer.resources();
             List<TaskInfo> launch = new ArrayList<>();
-            while (!pending.isEmpty() && left.contains(perTask)) {
+            String unfit = unfit(offer);
+            Resources ports;
+            while (unfit == null && !pending.isEmpty() && (ports = ports(left)) != null
+                    && left.contains(perTask.plus(ports))) {
                 String id = pending.remove(0);
-                launch.add(new TaskInfo(id, id, null, perTask, command, null, Map.of()));
-                left = left.minus(perTask);
+                Resources wanted = perTask.plus(ports);
+                launch.add(new TaskInfo(id, id, null, wanted, command, null, Map.of(), container));
+                if (container != null && !container.portMappings().isEmpty()) {
+                    List<Long> hostPorts = new ArrayList<>();
+                    ports.ranges(Resources.PORTS).forEach(r -> hostPorts.add(r.begin()));
+                    List<Integer> assigned = container.hostPorts(hostPorts);
+                    List<String> shown = new ArrayList<>();
+                    for (int i = 0; i < assigned.size(); i++) {
+                        shown.add("container port " + container.portMappings().get(i).containerPort() + " is at "
+                                + offer.hostname() + ":" + assigned.get(i));
+                    }
+                    published.put(id, String.join(", ", shown));
+                }
+                left = left.minus(wanted);
             }
             if (launch.isEmpty()) {
                 if (!pending.isEmpty()) {
-                    tooSmall = "offer from agent " + offer.agentId() + " (" + offer.hostname() + ") is too small: "
-                            + offer.resources().shortfall(perTask).orElse("") + " needed";
+                    tooSmall = unfit != null ? unfit : "offer from agent " + offer.agentId() + " (" + offer.hostname()
+                            + ") is too small: " + (ports(left) == null ? container.portMappings().size() + " ports"
+                            : offer.resources().shortfall(perTask).orElse("")) + " needed";
                 }
                 driver.decline(List.of(offer.id()), Filters.refuse(pending.isEmpty() ? 3600 : 1));
                 continue;

@@ -8,6 +8,7 @@ import dev.tower.api.detect.MasterDetector;
 import dev.tower.api.detect.MasterUrls;
 import dev.tower.api.model.CommandInfo;
 import dev.tower.api.model.FrameworkInfo;
+import dev.tower.api.model.ContainerInfo;
 import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskState;
 import dev.tower.api.model.TaskStatus;
@@ -39,6 +40,7 @@ public final class Runner {
     private final int instances;
     private final Resources perTask;
     private final CommandInfo command;
+    private final ContainerInfo container;
     private final boolean quiet;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ExecutorService tails = Executors.newCachedThreadPool(r -> {
@@ -50,22 +52,27 @@ public final class Runner {
     private final Map<String, AtomicBoolean> ended = new ConcurrentHashMap<>();
 
     public Runner(String masterUrl, String role, String name, int instances, double cpus, double mem,
-                  List<String> argv, Map<String, String> env, boolean quiet) {
+                  List<String> argv, Map<String, String> env, ContainerInfo container, boolean quiet) {
         this.masterUrl = masterUrl;
         this.role = role;
         this.name = name;
         this.instances = instances;
         this.perTask = Resources.cpusMem(cpus, mem);
-        CommandInfo c = argv.size() == 1 ? CommandInfo.shell(argv.get(0)) : CommandInfo.argv(argv);
+        // A container task without a command runs its image's; it still gets the environment.
+        CommandInfo c = argv.isEmpty() ? new CommandInfo(true, null, List.of(), Map.of(), List.of(), null, null)
+                : argv.size() == 1 ? CommandInfo.shell(argv.get(0)) : CommandInfo.argv(argv);
         this.command = c.withEnvironment(env);
+        this.container = container;
         this.quiet = quiet;
     }
 
     public int run() throws InterruptedException {
         MasterDetector detector = MasterUrls.detector(masterUrl);
         MasterHttp master = new MasterHttp(detector);
-        OneShotFramework framework = new OneShotFramework(name, instances, perTask, command,
-                status -> startTail(master, status));
+        OneShotFramework[] frameworkRef = new OneShotFramework[1];
+        OneShotFramework framework = new OneShotFramework(name, instances, perTask, command, container,
+                status -> startTail(master, status, frameworkRef[0].published(status.taskId())));
+        frameworkRef[0] = framework;
         FrameworkInfo info = new FrameworkInfo(null, "tower-run " + name, role, null,
                 System.getProperty("user.name"), null, 0.0, List.of());
         SchedulerClient client = SchedulerClient.builder(detector, info, framework).build();
@@ -151,8 +158,11 @@ public final class Runner {
         }
     }
 
-    private void startTail(MasterHttp master, TaskStatus running) {
+    private void startTail(MasterHttp master, TaskStatus running, String published) {
         String taskId = running.taskId();
+        if (published != null && !quiet && !tailing.containsKey(taskId)) {
+            System.err.println("tower: task " + taskId + " runs; " + published);
+        }
         tailing.computeIfAbsent(taskId, id -> tails.submit(() -> {
             URI agent = agentAddress(master, running.agentId());
             if (agent == null) {
