@@ -147,13 +147,35 @@ class EventsCommandTest {
     }
 
     @Test
-    void kafkaIsNotAvailableYetAndBadTypesAreUsageErrors() throws Exception {
-        Run kafka = new Run("events", "tail", "--kafka", "127.0.0.1:9092", "--from-beginning");
-        assertThat(kafka.awaitExit()).isEqualTo(1);
-        assertThat(kafka.err()).contains("needs the kafka-events module");
+    void fromBeginningNeedsAMasterThatPublishesToKafka() throws Exception {
+        Master m = master(options("m"));
+        Run tail = new Run("events", "tail", "--master", m.address(), "--from-beginning");
+        assertThat(tail.awaitExit()).isEqualTo(2);
+        assertThat(tail.err()).startsWith("--from-beginning: the master publishes no events to Kafka")
+                .contains("start the master with --kafka BOOTSTRAP").doesNotContain("Exception");
+        assertThat(tail.out()).isEmpty();
+    }
 
+    @Test
+    void badTypesAndFlagsThatDoNotGoTogetherAreUsageErrors() throws Exception {
         Run bad = new Run("events", "tail", "--type", "task status");
         assertThat(bad.awaitExit()).isEqualTo(2);
         assertThat(bad.err()).contains("--type: 'task status' is not an event type");
+
+        Run both = new Run("events", "tail", "--from-master", "--kafka", "127.0.0.1:9092");
+        assertThat(both.awaitExit()).isEqualTo(2);
+        assertThat(both.err()).contains("--from-master and --kafka exclude each other");
+
+        Run history = new Run("events", "tail", "--from-master", "--from-beginning");
+        assertThat(history.awaitExit()).isEqualTo(2);
+        assertThat(history.err()).contains("--from-beginning: the master's live stream (--from-master) starts from now");
+
+        Run topic = new Run("events", "tail", "--events-topic", "mine");
+        assertThat(topic.awaitExit()).isEqualTo(2);
+        assertThat(topic.err()).contains("--events-topic and --audit-topic go with --kafka");
+
+        Run kafka = new Run("events", "tail", "--kafka", "kafka1");
+        assertThat(kafka.awaitExit()).isEqualTo(1);
+        assertThat(kafka.err()).contains("tower: Kafka bootstrap server 'kafka1' is not host:port");
     }
 }
