@@ -146,10 +146,16 @@ public final class Cluster implements AutoCloseable {
 
     /** An agent following {@code masterUrl} (a {@code zk://} URL, say) rather than this cluster's one master. */
     public TowerProcess startAgent(String resources, String masterUrl) {
+        return startAgent(resources, masterUrl, List.of());
+    }
+
+    /** An agent started with {@code extraArgs} too ({@code --docker-allow-volume ...}, say). */
+    public TowerProcess startAgent(String resources, String masterUrl, List<String> extraArgs) {
         int port = freePort();
         int n = (int) processes.stream().filter(p -> p.name().startsWith("agent")).count() + 1;
-        List<String> args = List.of("agent", "--master", masterUrl, "--port", String.valueOf(port),
-                "--resources", resources, "--work-dir", workDir.resolve("agent" + n).toString());
+        List<String> args = new ArrayList<>(List.of("agent", "--master", masterUrl, "--port", String.valueOf(port),
+                "--resources", resources, "--work-dir", workDir.resolve("agent" + n).toString()));
+        args.addAll(extraArgs);
         agentArgs.put("agent" + n, args);
         return spawn("agent" + n, args);
     }
