@@ -28,9 +28,17 @@ public final class ExecutorPlanner {
     private final int maxPerAgent;
     private final AgentConstraints constraints;
     private final double longRefuseSeconds;
+    private final boolean docker;
 
     public ExecutorPlanner(int executorCores, long executorMemoryMb, int maxPerAgent, AgentConstraints constraints,
                            double longRefuseSeconds) {
+        this(executorCores, executorMemoryMb, maxPerAgent, constraints, longRefuseSeconds, false);
+    }
+
+    /** @param docker executors run in Docker containers: only agents that run them will do */
+    public ExecutorPlanner(int executorCores, long executorMemoryMb, int maxPerAgent, AgentConstraints constraints,
+                           double longRefuseSeconds, boolean docker) {
+        this.docker = docker;
         this.executorCores = executorCores;
         this.perExecutor = Resources.cpusMem(executorCores, executorMemoryMb);
         this.maxPerAgent = maxPerAgent;
@@ -40,7 +48,8 @@ public final class ExecutorPlanner {
 
     public static ExecutorPlanner of(TowerSparkConf conf) {
         return new ExecutorPlanner(conf.executorCores(), conf.executorTaskMemoryMb(), conf.maxExecutorsPerAgent(),
-                conf.constraints(), conf.rejectOfferDuration().toMillis() / 1000.0);
+                conf.constraints(), conf.rejectOfferDuration().toMillis() / 1000.0,
+                conf.executorContainer().isPresent());
     }
 
     public Resources perExecutor() {
@@ -62,7 +71,10 @@ public final class ExecutorPlanner {
         Map<String, String> unusable = new LinkedHashMap<>();
         List<Offer> usable = new ArrayList<>();
         for (Offer o : offers) {
-            if (!constraints.matches(o.attributes())) {
+            if (docker && !List.of(o.attributes().getOrDefault("containerizers", "process").split(","))
+                    .contains("docker")) {
+                unusable.put(o.id(), "agent runs no Docker containers (" + TowerSparkConf.DOCKER_IMAGE + " is set)");
+            } else if (!constraints.matches(o.attributes())) {
                 unusable.put(o.id(), "agent attributes " + o.attributes() + " do not satisfy "
                         + TowerSparkConf.CONSTRAINTS + " " + constraints);
             } else if (excludedAgents.contains(o.agentId())) {

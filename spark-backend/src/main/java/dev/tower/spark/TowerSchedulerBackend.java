@@ -433,7 +433,8 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
                     TowerExecutor e = roster.add(l.offer().agentId(), l.offer().hostname(), conf.executorCores());
                     tasks.add(new TaskInfo(e.taskId(), sc.appName() + " executor " + e.executorId(),
                             l.offer().agentId(), l.perExecutor(), command.build(e, roster.appId()), null,
-                            Map.of("spark-app-id", roster.appId(), "spark-executor-id", e.executorId())));
+                            Map.of("spark-app-id", roster.appId(), "spark-executor-id", e.executorId()),
+                            conf.executorContainer().orElse(null)));
                     LOG.info("Launching executor {} on agent {} ({}) as Tower task {}: {}", e.executorId(),
                             e.agentId(), e.hostname(), e.taskId(), l.perExecutor());
                 }

@@ -1,8 +1,11 @@
 package dev.tower.spark;
 
+import dev.tower.api.model.ContainerInfo;
 import org.apache.spark.network.util.JavaUtils;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +40,14 @@ import java.util.OptionalInt;
  *   <li>{@code spark.tower.executor.classDataSharing} [true]: executors run from the driver's Spark home start from
  *       its class data sharing archive when it has one for their JVM (see {@link ExecutorCommand}); false starts them
  *       as plain JVMs.</li>
+ *   <li>{@code spark.tower.executor.docker.image} [none]: run executors in Docker containers of this image, on agents
+ *       that run Docker tasks, with the agent's network. The image needs a Java 17 ({@code java} on its PATH, or
+ *       {@code spark.executorEnv.JAVA_HOME}) and Spark where executors look for it: at
+ *       {@code spark.tower.executor.home}, at the driver's Spark home path (mount it with the next setting), or
+ *       fetched with {@code spark.executor.uri}.</li>
+ *   <li>{@code spark.tower.executor.docker.volumes} [none]: {@code /host:/container[:ro|:rw]}, comma-separated,
+ *       mounted into executor containers (read-only by default); agents refuse paths they do not allow.</li>
+ *   <li>{@code spark.tower.executor.docker.forcePullImage} [false]: pull the image before every executor.</li>
  * </ul>
  *
  * <p>Spark settings honoured: {@code spark.executor.cores} [1], {@code spark.executor.memory} [1g],
@@ -76,7 +87,8 @@ public record TowerSparkConf(
         String executorJavaOptions,
         Optional<String> executorExtraClassPath,
         Optional<String> executorExtraLibraryPath,
-        boolean classDataSharing) {
+        boolean classDataSharing,
+        Optional<ContainerInfo> executorContainer) {
 
     public static final String ROLE = "spark.tower.role";
     public static final String PRINCIPAL = "spark.tower.principal";
@@ -89,6 +101,9 @@ public record TowerSparkConf(
     public static final String SHUTDOWN_TIMEOUT = "spark.tower.shutdownTimeout";
     public static final String EXECUTOR_HOME = "spark.tower.executor.home";
     public static final String CLASS_DATA_SHARING = "spark.tower.executor.classDataSharing";
+    public static final String DOCKER_IMAGE = "spark.tower.executor.docker.image";
+    public static final String DOCKER_FORCE_PULL = "spark.tower.executor.docker.forcePullImage";
+    public static final String DOCKER_VOLUMES = "spark.tower.executor.docker.volumes";
 
     public static final String EXECUTOR_CORES = "spark.executor.cores";
     public static final String EXECUTOR_MEMORY = "spark.executor.memory";
@@ -179,7 +194,43 @@ public record TowerSparkConf(
         }
         return new TowerSparkConf(role, principal, failover, subscribe, constraints, maxPerAgent, maxFailures, reject,
                 shutdown, cores, memory, overhead, extra, instances, coresMax, dynamic, home, uri, javaOptions,
-                r.string(EXTRA_CLASS_PATH), r.string(EXTRA_LIBRARY_PATH), r.bool(CLASS_DATA_SHARING, true));
+                r.string(EXTRA_CLASS_PATH), r.string(EXTRA_LIBRARY_PATH), r.bool(CLASS_DATA_SHARING, true),
+                executorContainer(r));
+    }
+
+    /**
+     * The container executors run in, from {@code spark.tower.executor.docker.*}: the image, pulled always or only
+     * when absent, on the agent's network (executors and the driver reach each other as without containers), with
+     * the volumes listed ({@code host:container[:ro|:rw]}, comma-separated; the agents must allow them).
+     */
+    private static Optional<ContainerInfo> executorContainer(Reader r) {
+        Optional<String> image = r.string(DOCKER_IMAGE);
+        if (image.isEmpty()) {
+            if (r.string(DOCKER_VOLUMES).isPresent()) {
+                throw r.bad(DOCKER_VOLUMES, "needs " + DOCKER_IMAGE);
+            }
+            return Optional.empty();
+        }
+        if (image.get().chars().anyMatch(Character::isWhitespace)) {
+            throw r.bad(DOCKER_IMAGE, "'" + image.get() + "' is not an image name");
+        }
+        List<ContainerInfo.Volume> volumes = new ArrayList<>();
+        for (String v : r.string(DOCKER_VOLUMES).orElse("").split(",")) {
+            if (v.isBlank()) {
+                continue;
+            }
+            String[] parts = v.trim().split(":");
+            if (parts.length < 2 || parts.length > 3 || !parts[0].startsWith("/") || !parts[1].startsWith("/")
+                    || (parts.length == 3 && !parts[2].equals("ro") && !parts[2].equals("rw"))) {
+                throw r.bad(DOCKER_VOLUMES, "'" + v.trim() + "' is not /host/path:/container/path[:ro|:rw]");
+            }
+            volumes.add(new ContainerInfo.Volume(parts[0], parts[1],
+                    parts.length == 3 && parts[2].equals("rw") ? ContainerInfo.Mode.RW : ContainerInfo.Mode.RO));
+        }
+        return Optional.of(ContainerInfo.docker(image.get()).withNetwork(ContainerInfo.Network.HOST)
+                .withPullPolicy(r.bool(DOCKER_FORCE_PULL, false) ? ContainerInfo.PullPolicy.ALWAYS
+                        : ContainerInfo.PullPolicy.IF_NOT_PRESENT)
+                .withVolumes(volumes));
     }
 
     /** The memory of one executor's Tower task: heap, overhead, and any off-heap or PySpark memory. */

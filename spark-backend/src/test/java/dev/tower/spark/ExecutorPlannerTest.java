@@ -151,4 +151,17 @@ class ExecutorPlannerTest {
                 Set.of());
         assertThat(plan.launches()).singleElement().satisfies(l -> assertThat(l.refuseSeconds()).isEqualTo(LONG));
     }
+
+    @Test
+    void dockerExecutorsGoOnlyToAgentsThatRunDockerTasks() {
+        ExecutorPlanner docker = new ExecutorPlanner(1, 1408, Integer.MAX_VALUE, AgentConstraints.NONE, LONG, true);
+        List<Offer> offers = List.of(offer("o1", "a1", "cpus:4;mem:8000", Map.of("containerizers", "process")),
+                offer("o2", "a2", "cpus:4;mem:8000", Map.of("containerizers", "docker,process")));
+        OfferPlan plan = docker.plan(offers, 1, ExecutorCounts.NONE, Set.of());
+        assertThat(plan.launches()).extracting(l -> l.offer().id()).containsExactly("o2");
+        assertThat(plan.declines()).singleElement().satisfies(d -> {
+            assertThat(d.offer().id()).isEqualTo("o1");
+            assertThat(d.reason()).contains("runs no Docker containers");
+        });
+    }
 }

@@ -145,4 +145,22 @@ class TowerSparkConfTest {
         assertThat(TowerSparkConf.archiveBaseName("/opt/spark.zip")).hasValue("spark");
         assertThat(TowerSparkConf.archiveBaseName("/opt/.tgz")).isEmpty();
     }
+
+    @Test
+    void dockerSettingsDescribeTheExecutorsContainer() {
+        assertThat(conf().executorContainer()).isEmpty();
+        var c = conf("spark.tower.executor.docker.image", "tower/jvm:17",
+                "spark.tower.executor.docker.volumes", "/opt/spark:/opt/spark, /data:/data:rw",
+                "spark.tower.executor.docker.forcePullImage", "true").executorContainer().orElseThrow();
+        assertThat(c.image()).isEqualTo("tower/jvm:17");
+        assertThat(c.network()).isEqualTo(dev.tower.api.model.ContainerInfo.Network.HOST);
+        assertThat(c.pullPolicy()).isEqualTo(dev.tower.api.model.ContainerInfo.PullPolicy.ALWAYS);
+        assertThat(c.volumes()).extracting(v -> v.hostPath() + ">" + v.containerPath() + ":" + v.mode().json())
+                .containsExactly("/opt/spark>/opt/spark:ro", "/data>/data:rw");
+        assertThatThrownBy(() -> conf("spark.tower.executor.docker.volumes", "/a:/b"))
+                .hasMessageContaining("spark.tower.executor.docker.volumes").hasMessageContaining("needs");
+        assertThatThrownBy(() -> conf("spark.tower.executor.docker.image", "x",
+                "spark.tower.executor.docker.volumes", "relative:/b"))
+                .hasMessageContaining("is not /host/path:/container/path");
+    }
 }
