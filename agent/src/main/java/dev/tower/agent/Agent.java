@@ -71,6 +71,7 @@ public final class Agent implements AutoCloseable {
         this.timer = Executors.newScheduledThreadPool(2, daemonThreads("agent-timer"));
         this.fetchers = Executors.newCachedThreadPool(daemonThreads("agent-fetch"));
         this.launcher = Executors.newFixedThreadPool(LAUNCH_THREADS, daemonThreads("agent-launch"));
+        List<Containerizer> made = new ArrayList<>(); // closed if the agent cannot start
         try {
             Sandboxes sandboxes = new Sandboxes(workDir);
             SandboxGc gc = new SandboxGc(sandboxes, config.sandboxGcDelay(), timer, Clock.systemUTC());
@@ -80,6 +81,7 @@ public final class Agent implements AutoCloseable {
             MasterConnection[] conn = new MasterConnection[1];
             this.containerizers = containerizers(new ContainerizerProvider.Context(config, timer,
                     () -> conn[0] == null ? initialId : conn[0].agentId().orElse(initialId)));
+            made.addAll(containerizers);
             this.supervisor = new TaskSupervisor(sandboxes, gc, Fetcher.withDefaultClient(), containerizers, fetchers, launcher,
                     () -> conn[0] == null ? initialId : conn[0].agentId().orElse(null), config.hostname(),
                     Clock.systemUTC());
@@ -106,6 +108,7 @@ public final class Agent implements AutoCloseable {
             gc.sweep(supervisor::usesSandbox);
             this.http = AgentHttpServer.start(config.port(), sandboxes, this::state);
         } catch (IOException | RuntimeException e) {
+            made.forEach(Containerizer::close);
             timer.shutdownNow();
             fetchers.shutdownNow();
             launcher.shutdownNow();

@@ -60,6 +60,45 @@ final class DockerEngine {
         }
     }
 
+    /**
+     * Imports a Java image as {@code tag} from the JDK running the tests: its runtime (bin, conf, lib) at the same path,
+     * the shared libraries it links against (found with {@code ldd}), {@code java} on the PATH, busybox's shell, and a
+     * passwd entry for root (Hadoop's login code in Spark wants one). About 200 MB; made once per engine.
+     */
+    static void importJvm(String tag) throws IOException {
+        if (docker("image", "inspect", tag).code == 0) {
+            return;
+        }
+        Path javaHome = Path.of(System.getProperty("java.home")).toRealPath();
+        Path root = Files.createTempDirectory("tower-jvm");
+        try {
+            List<String> script = new ArrayList<>(List.of("set -e", "r='" + root + "'", "j='" + javaHome + "'",
+                    "mkdir -p \"$r$j\" \"$r/bin\" \"$r/usr/bin\" \"$r/tmp\" \"$r/etc\"",
+                    "for d in bin conf lib release; do if [ -e \"$j/$d\" ]; then cp -rP \"$j/$d\" \"$r$j/\"; fi; done",
+                    // Debian's JDK links files from /etc and elsewhere: the image gets the files (dangling links go).
+                    "find \"$r$j\" -type l | while read -r l; do t=$(readlink -f \"$j${l#\"$r$j\"}\" || true); "
+                            + "rm \"$l\"; if [ -n \"$t\" ] && [ -e \"$t\" ]; then cp -rL \"$t\" \"$l\"; fi; done",
+                    "find \"$j/bin\" \"$j/lib\" -type f \\( -name '*.so' -o -perm -u+x \\) -print0 "
+                            + "| xargs -0 ldd 2>/dev/null | grep -o '/[^ ]*' | sort -u | while read -r lib; do "
+                            + "if [ -e \"$lib\" ]; then mkdir -p \"$r$(dirname \"$lib\")\"; cp -L \"$lib\" \"$r$lib\"; fi; "
+                            + "done",
+                    "cp '" + BUSYBOX + "' \"$r/bin/busybox\"",
+                    "for a in sh cat ls env; do ln -s busybox \"$r/bin/$a\"; done",
+                    "ln -s \"$j/bin/java\" \"$r/usr/bin/java\"",
+                    "echo 'root:x:0:0:root:/root:/bin/sh' > \"$r/etc/passwd\"",
+                    "echo 'root:x:0:' > \"$r/etc/group\"",
+                    "tar -C \"$r\" -c . | docker import - " + tag));
+            Result r = run(List.of("sh", "-c", String.join("\n", script)));
+            if (r.code != 0) {
+                throw new IOException("building the JVM image failed: " + r.output);
+            }
+        } finally {
+            try (var paths = Files.walk(root)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     /** Ids of the containers (running or not) labelled as the task's. */
     static List<String> containersOf(String taskId) {
         Result r = docker("ps", "-a", "-q", "--no-trunc", "--filter", "label=dev.tower.task-id=" + taskId);

@@ -9,7 +9,6 @@ import dev.tower.api.model.TaskState;
 import dev.tower.api.model.TaskStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,15 +43,17 @@ class DockerTasksTest {
     private final List<SchedulerClient> clients = new ArrayList<>();
     private final List<String> taskIds = new ArrayList<>();
 
-    @BeforeAll
-    static void engine() throws IOException {
-        var why = DockerEngine.unavailable();
-        Assumptions.assumeTrue(why.isEmpty(), () -> "SKIPPED: " + why.orElse(""));
-        DockerEngine.importBusybox(IMAGE);
-    }
+    private static boolean imported;
 
+    /** Checked before each test, not once per class: Surefire reports a class skipped in @BeforeAll as nothing run. */
     @BeforeEach
     void start() throws IOException {
+        var why = DockerEngine.unavailable();
+        Assumptions.assumeTrue(why.isEmpty(), () -> "SKIPPED: " + why.orElse(""));
+        if (!imported) {
+            DockerEngine.importBusybox(IMAGE);
+            imported = true;
+        }
         cluster = Cluster.start("docker", 0, "10s");
         allowed = Files.createDirectories(cluster.workDir().resolve("shared"));
         cluster.startAgent(AGENT_RESOURCES, cluster.master(), List.of("--docker-allow-volume", allowed.toString()));

@@ -1,6 +1,7 @@
 package dev.tower.api.operator;
 
 import dev.tower.api.model.CommandInfo;
+import dev.tower.api.model.ContainerInfo;
 import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskState;
 import dev.tower.api.model.TaskStatus;
@@ -16,5 +17,6 @@ public record TaskView(
         TaskState state,
         Resources resources,
         CommandInfo command,
-        List<TaskStatus> statuses) {
+        List<TaskStatus> statuses,
+        ContainerInfo container) {
 }

@@ -178,6 +178,6 @@ public final class StateReader {
 
     private TaskView view(TaskRecord t) {
         return new TaskView(t.info.taskId(), t.frameworkId, t.agentId, t.info.name(), t.state, t.info.resources(),
-                t.info.command(), List.copyOf(t.history));
+                t.info.command(), List.copyOf(t.history), t.info.container());
     }
 }
