@@ -371,7 +371,7 @@ class KafkaEventsTest {
     }
 
     /**
-     * Calls the master's API in a loop (a read through the core and an audited write, alternately, one every 20 ms)
+     * Calls the master's API (a read through the core and an audited write, alternately, one every 20 ms)
      * and records how long each took: the API latency an operator and the frameworks see.
      */
     private static final class ApiProbe {
@@ -382,25 +382,42 @@ class KafkaEventsTest {
             this.cluster = cluster;
         }
 
-        /** Calls for {@code duration} (the loop ends by itself) and returns each call's latency in nanoseconds. */
+        /** Calls for {@code duration} (then it stops by itself) and returns each call's latency in nanoseconds. */
         List<Long> run(Duration duration) throws InterruptedException {
-            List<Long> latencies = new ArrayList<>();
-            long end = System.nanoTime() + duration.toNanos();
-            while (System.nanoTime() < end) {
-                HttpRequest request = n++ % 2 == 0
-                        ? HttpRequest.newBuilder(cluster.uri("/api/v1/state?completed=0")).GET()
-                        .timeout(Duration.ofSeconds(10)).build()
-                        : HttpRequest.newBuilder(cluster.uri("/api/v1/operator"))
-                        .header("Content-Type", "application/json").timeout(Duration.ofSeconds(10))
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"type\":\"UPDATE_WEIGHTS\",\"weights\":{\"probe\":1.0}}")).build();
-                long t0 = System.nanoTime();
-                var response = cluster.send(request);
-                latencies.add(System.nanoTime() - t0);
-                assertThat(response.statusCode()).as("%s: %s", request.uri(), response.body()).isBetween(200, 299);
-                TimeUnit.MILLISECONDS.sleep(20); // the probe's pace: a steady trickle, not a load test
+            List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
+            pace.scheduleWithFixedDelay(() -> {
+                try {
+                    latencies.add(call());
+                } catch (RuntimeException | AssertionError e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, 0, 20, TimeUnit.MILLISECONDS); // a steady trickle, not a load test
+            pace.schedule(pace::shutdown, duration.toMillis(), TimeUnit.MILLISECONDS);
+            if (!pace.awaitTermination(duration.toMillis() + 30_000, TimeUnit.MILLISECONDS)) {
+                pace.shutdownNow();
+                throw new AssertionError("the API probe did not stop");
             }
-            return latencies;
+            if (failure.get() != null) {
+                throw new AssertionError("an API call failed", failure.get());
+            }
+            return new ArrayList<>(latencies);
+        }
+
+        private long call() {
+            HttpRequest request = n++ % 2 == 0
+                    ? HttpRequest.newBuilder(cluster.uri("/api/v1/state?completed=0")).GET()
+                    .timeout(Duration.ofSeconds(10)).build()
+                    : HttpRequest.newBuilder(cluster.uri("/api/v1/operator"))
+                    .header("Content-Type", "application/json").timeout(Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"type\":\"UPDATE_WEIGHTS\",\"weights\":{\"probe\":1.0}}")).build();
+            long t0 = System.nanoTime();
+            var response = cluster.send(request);
+            long took = System.nanoTime() - t0;
+            assertThat(response.statusCode()).as("%s: %s", request.uri(), response.body()).isBetween(200, 299);
+            return took;
         }
     }
 }
