@@ -29,13 +29,17 @@ public final class HadoopHome {
         return dir;
     }
 
-    /** The classpath of the bridge's JVM: the home's conf/ (logging) and every jar of lib/. */
+    /**
+     * The classpath of the bridge's JVM: the home's conf/ (logging), bridge/ (the bridge with Tower's Jackson, ahead of
+     * Hadoop's) and lib/ (Hadoop).
+     */
     public String classpath() {
-        return dir.resolve("conf") + java.io.File.pathSeparator + dir.resolve("lib") + "/*";
+        String sep = java.io.File.pathSeparator;
+        return dir.resolve("conf") + sep + dir.resolve("bridge") + "/*" + sep + dir.resolve("lib") + "/*";
     }
 
     boolean valid() {
-        return Files.isRegularFile(dir.resolve("lib").resolve(BRIDGE_JAR));
+        return Files.isRegularFile(dir.resolve("bridge").resolve(BRIDGE_JAR));
     }
 
     public static HadoopHome locate() {
@@ -47,7 +51,7 @@ public final class HadoopHome {
         if (configured != null && !configured.isBlank()) {
             HadoopHome home = new HadoopHome(Path.of(configured).toAbsolutePath().normalize());
             if (!home.valid()) {
-                throw new IllegalStateException(ENV + "=" + configured + " has no lib/" + BRIDGE_JAR
+                throw new IllegalStateException(ENV + "=" + configured + " has no bridge/" + BRIDGE_JAR
                         + ": point it at the hadoop-home the hadoop-bridge module builds");
             }
             return home;

@@ -67,7 +67,8 @@ final class DaemonTasks {
         List<String> argv = new ArrayList<>(List.of(
                 settings.javaHome().resolve("bin").resolve("java").toString(),
                 ADD_OPENS, "-Xmx" + heapMb(jvm) + "m", "-XX:+UseSerialGC",
-                "-cp", "conf:" + settings.hadoopHome().resolve("lib") + "/*",
+                "-cp", "conf:" + settings.hadoopHome().resolve("lib") + "/*:"
+                        + settings.hadoopHome().resolve("bridge").resolve("tower-hadoop-bridge.jar"),
                 "dev.tower.hadoop.daemon.YarnDaemon", which));
         files.forEach((file, props) -> props.forEach((k, v) -> argv.add(file + ":" + k + "=" + v)));
         StringBuilder sh = new StringBuilder("mkdir -p conf && exec");

@@ -72,7 +72,7 @@ public final class YarnTool {
             return Path.of(configured).toAbsolutePath().normalize();
         }
         try {
-            // <home>/lib/tower-hadoop-bridge.jar
+            // <home>/bridge/tower-hadoop-bridge.jar
             Path jar = Path.of(YarnTool.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             return jar.getParent().getParent();
         } catch (Exception e) {

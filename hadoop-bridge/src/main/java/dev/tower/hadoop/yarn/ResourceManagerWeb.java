@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * Reads YARN's demand and nodes from the ResourceManager's REST API. Both JSON shapes are read: the documented one
  * ({@code {"clusterMetrics":{"containersPending":…}}}, {@code {"nodes":{"node":[{"id":…,"usedMemoryMB":…}]}}}) and
- * the bean-property one the ResourceManager of Tower's Hadoop home (3.4.2, Jackson 2.21) writes
+ * the bean-property one a 3.4.2 ResourceManager writes when run with a newer Jackson (2.21, say) than its own
  * ({@code {"pendingContainers":…}}, {@code {"nodes":[{"nodeId":…,"usedMemory":…}]}}).
  */
 public final class ResourceManagerWeb {

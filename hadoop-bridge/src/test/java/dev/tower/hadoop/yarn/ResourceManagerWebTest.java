@@ -21,7 +21,7 @@ class ResourceManagerWebTest {
     }
 
     @Test
-    void readsTheBeanPropertyShapeOfTheHadoopHome() throws Exception {
+    void readsTheBeanPropertyShapeOfAResourceManagerOnANewerJackson() throws Exception {
         var metrics = JSON.readTree("{\"pendingContainers\":2,\"pendingMB\":1024,\"pendingVirtualCores\":2}");
         assertThat(ResourceManagerWeb.demand(metrics)).isEqualTo(new ClusterDemand(2, 1024, 2));
         var nodes = JSON.readTree("{\"nodes\":[{\"nodeId\":\"localhost:32000\",\"state\":\"RUNNING\","
