@@ -50,6 +50,8 @@ public final class YarnFramework implements Scheduler {
     /** Offers of agents the bridge has no use for now come back after this long (revive brings them sooner). */
     private static final double IDLE_REFUSE_SECONDS = 10;
     private static final long REVIVE_EVERY_MS = 3000;
+    /** ResourceManagers that may fail in a row, before YARN was ever ready, until the bridge gives up. */
+    private static final int RESOURCE_MANAGER_ATTEMPTS = 3;
 
     private final BridgeSettings settings;
     private final DaemonTasks tasks;
@@ -69,6 +71,7 @@ public final class YarnFramework implements Scheduler {
     private long wanted;
     private long lastRevive;
     private NodeCapacityAdmin admin;
+    private int resourceManagerFailures;
 
     private static final class ResourceManagerTask {
         final String taskId;
@@ -260,9 +263,19 @@ public final class YarnFramework implements Scheduler {
             if (state == TaskState.RUNNING) {
                 rm.running = true;
             } else if (state.isTerminal()) {
-                log.warn("ResourceManager {} ended: {} {} {}; starting YARN again", id, state, reason(status),
-                        status.message());
-                restart();
+                resourceManagerFailures++;
+                String why = "ResourceManager " + id + " ended: " + state + " " + reason(status) + " "
+                        + status.message() + " (its output is in its sandbox)";
+                if (!ready.isDone() && resourceManagerFailures >= RESOURCE_MANAGER_ATTEMPTS) {
+                    log.error("{}; {} ResourceManagers failed before YARN was ready: giving up", why,
+                            resourceManagerFailures);
+                    restart();
+                    driver.teardown();
+                    ended.complete(why);
+                } else {
+                    log.warn("{}; starting YARN again", why);
+                    restart();
+                }
             }
             return;
         }
@@ -421,6 +434,7 @@ public final class YarnFramework implements Scheduler {
         }
         long running = reports.values().stream().filter(NodeReport::running).count();
         if (!ready.isDone() && running >= settings.nodeManagers()) {
+            resourceManagerFailures = 0;
             ready.complete(rm.endpoints);
         }
         wanted = CapacityPlanner.containersToAdd(demand, List.copyOf(slots.values()), reports);
