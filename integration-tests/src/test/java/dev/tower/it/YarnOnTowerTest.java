@@ -137,12 +137,53 @@ class YarnOnTowerTest {
         assertThat(read(bridge.stderr())).contains("grown by " + PLACEHOLDER, "released");
     }
 
+    @Test
+    void placeholdersLostMidJobShrinkTheirNodeAtOnceAndTheJobStillSucceeds() throws Exception {
+        Map<String, Long> expected = writeInput(work.resolve("in"), 16, 3000);
+        Path conf = work.resolve("conf");
+        assertThat(cluster.cli(Duration.ofSeconds(60), "yarn", "client-config", conf.toString(), "--master",
+                cluster.master()).exitCode()).isZero();
+        TowerProcess job = wordCount(conf, work.resolve("in"), work.resolve("out"));
+
+        await("placeholder tasks running").atMost(JOB_TIMEOUT).pollInterval(Duration.ofMillis(250))
+                .until(() -> !job.process().isAlive() || !runningPlaceholders().isEmpty());
+        List<TaskView> victims = runningPlaceholders();
+        assertThat(victims).as("placeholders while the job runs").isNotEmpty();
+        // Their processes die under Tower (as when an agent loses them): Tower reports them FAILED, not killed by
+        // the bridge.
+        for (TaskView t : victims) {
+            ProcessHandle.of(agentTask(t).path("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        await("the bridge shrinks their nodes").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> victims.stream().allMatch(v -> read(bridge.stderr()).contains(
+                        "placeholder " + v.taskId() + " lost (FAILED")));
+
+        assertThat(awaitExit(job)).as("hadoop jar exit code\n" + read(job.stderr())).isZero();
+        assertThat(counts(work.resolve("out"))).isEqualTo(expected);
+        await("placeholders released").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> runningPlaceholders().isEmpty());
+    }
+
     // ---- helpers ----
 
     private TowerProcess wordCount(Path conf, Path in, Path out) {
         return cluster.spawnCommand("wordcount", List.of(HADOOP_HOME.resolve("bin/hadoop").toString(), "jar",
                         EXAMPLES.toString(), "wordcount", in.toUri().toString(), out.toUri().toString()),
                 Map.of("HADOOP_CONF_DIR", conf.toString(), "JAVA_HOME", System.getProperty("java.home")));
+    }
+
+    /** The task as its agent shows it (pid, sandbox). */
+    private com.fasterxml.jackson.databind.JsonNode agentTask(TaskView task) {
+        var agent = cluster.agents().stream().filter(a -> a.id().equals(task.agentId())).findFirst().orElseThrow();
+        var state = Cluster.readTree(cluster.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://" + agent.hostname() + ":" + agent.port() + "/api/v1/state"))
+                .timeout(Duration.ofSeconds(10)).GET().build()).body());
+        for (var t : state.path("tasks")) {
+            if (t.path("taskId").asText().equals(task.taskId()) && t.hasNonNull("pid")) {
+                return t;
+            }
+        }
+        throw new AssertionError("agent " + agent.id() + " shows no pid for " + task.taskId() + ": " + state);
     }
 
     private List<TaskView> runningPlaceholders() {

@@ -70,6 +70,7 @@ public final class YarnFramework implements Scheduler {
     private ClusterDemand demand = ClusterDemand.NONE;
     private long wanted;
     private long lastRevive;
+    private long lastLoggedWant;
     private NodeCapacityAdmin admin;
     private int resourceManagerFailures;
 
@@ -291,6 +292,10 @@ public final class YarnFramework implements Scheduler {
                     slotOfPlaceholder.remove(p.taskId);
                     kill(p.taskId, slot.agentId);
                 }
+                slot.placeholders.clear();
+                // The task is gone as far as Tower knows, but the process may live on (its agent was lost, say) and
+                // keep heartbeating: YARN must not place anything more on what Tower no longer grants.
+                retire(slot);
                 slots.remove(id);
                 reviveSoon();
             }
@@ -439,10 +444,16 @@ public final class YarnFramework implements Scheduler {
         }
         wanted = CapacityPlanner.containersToAdd(demand, List.copyOf(slots.values()), reports);
         if (wanted > 0 && clock.millis() - lastRevive >= REVIVE_EVERY_MS) {
-            log.info("YARN waits for {} containers ({} MB, {} vcores): asking for {} more of {}",
-                    demand.containersPending(), demand.pendingMb(), demand.pendingVcores(), wanted,
-                    demand.averageContainer());
+            // One line per change of demand, not one per revive while the cluster is full.
+            if (wanted != lastLoggedWant) {
+                log.info("YARN waits for {} containers ({} MB, {} vcores): asking for {} more of {}",
+                        demand.containersPending(), demand.pendingMb(), demand.pendingVcores(), wanted,
+                        demand.averageContainer());
+            }
+            lastLoggedWant = wanted;
             reviveSoon();
+        } else if (wanted == 0) {
+            lastLoggedWant = 0;
         }
     }
 
@@ -456,6 +467,18 @@ public final class YarnFramework implements Scheduler {
             r.ifPresent(n -> out.put(s.taskId, n));
         }
         return out;
+    }
+
+    private void retire(NodeManagerSlot s) {
+        if (s.nodeId == null || admin == null) {
+            return;
+        }
+        try {
+            admin.set(s.nodeId, Capacity.ZERO, NodeCapacityAdmin.PREEMPT);
+            log.info("node {} capability {}: its NodeManager task {} ended", s.nodeId, Capacity.ZERO, s.taskId);
+        } catch (IOException e) {
+            log.info("could not zero node {}: {}", s.nodeId, e.getMessage());
+        }
     }
 
     /** Sets the slot's node to the capacity its tasks hold; false if YARN could not be told. */
