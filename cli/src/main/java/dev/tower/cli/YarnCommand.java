@@ -134,9 +134,9 @@ public final class YarnCommand {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "--add-opens=java.base/java.lang=ALL-UNNAMED",
                 "-cp", home.classpath(), "dev.tower.hadoop.tool.YarnTool"));
-        command.addAll(args);
-        command.add(command.indexOf(args.get(0)) + 1, "--hadoop-home");
-        command.add(command.indexOf("--hadoop-home") + 1, home.dir().toString());
+        command.add(args.get(0));
+        command.addAll(List.of("--hadoop-home", home.dir().toString()));
+        command.addAll(args.subList(1, args.size()));
         return command;
     }
 }
