@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
@@ -39,6 +40,8 @@ import static org.awaitility.Awaitility.await;
  * with the configuration {@code tower yarn client-config} wrote. The only thing that says "Tower" is that directory.
  */
 @ExtendWith(LogsOnFailure.class)
+// Three YARN daemons and a MapReduce job of up to 17 containers on 2 shared cores: more than the default 120 s.
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
 class YarnOnTowerTest {
     static final Path HADOOP_HOME = Cluster.projectRoot().resolve("hadoop-bridge/target/hadoop-home");
     static final Path EXAMPLES = HADOOP_HOME.resolve("examples/hadoop-mapreduce-examples-3.4.2.jar");
@@ -48,6 +51,7 @@ class YarnOnTowerTest {
 
     private Cluster cluster;
     private TowerProcess bridge;
+    private final List<TowerProcess> agents = new ArrayList<>();
     private Path work;
 
     @BeforeAll
@@ -59,11 +63,12 @@ class YarnOnTowerTest {
 
     @BeforeEach
     void startClusterAndBridge() throws IOException {
-        cluster = Cluster.start("yarn", 0, "60s");
+        // Agents lost for good after 8 s: their tasks turn LOST (test 3) soon enough.
+        cluster = Cluster.start("yarn", 0, "8s");
         // Both agents run on this machine: each gets ports of its own, or their daemons would collide.
         for (int i = 0; i < 2; i++) {
             long first = freePortBlock(20, i);
-            cluster.startAgent("cpus:8;mem:6144;ports:[" + first + "-" + (first + 19) + "]");
+            agents.add(cluster.startAgent("cpus:8;mem:6144;ports:[" + first + "-" + (first + 19) + "]"));
         }
         cluster.awaitActiveAgents(2);
         work = Files.createTempDirectory(cluster.workDir(), "yarn-job");
@@ -145,8 +150,11 @@ class YarnOnTowerTest {
                 cluster.master()).exitCode()).isZero();
         TowerProcess job = wordCount(conf, work.resolve("in"), work.resolve("out"));
 
-        await("placeholder tasks running").atMost(JOB_TIMEOUT).pollInterval(Duration.ofMillis(250))
-                .until(() -> !job.process().isAlive() || !runningPlaceholders().isEmpty());
+        // Mid-job: maps have finished on grown capacity and placeholders are still held.
+        await("maps done on grown capacity").atMost(JOB_TIMEOUT).pollInterval(Duration.ofMillis(250))
+                .until(() -> !job.process().isAlive()
+                        || (read(job.stderr()).matches("(?s).*map [1-9][0-9]?% .*")
+                        && !runningPlaceholders().isEmpty()));
         List<TaskView> victims = runningPlaceholders();
         assertThat(victims).as("placeholders while the job runs").isNotEmpty();
         // Their processes die under Tower (as when an agent loses them): Tower reports them FAILED, not killed by
@@ -162,6 +170,36 @@ class YarnOnTowerTest {
         assertThat(counts(work.resolve("out"))).isEqualTo(expected);
         await("placeholders released").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                 .until(() -> runningPlaceholders().isEmpty());
+    }
+
+    @Test
+    void anAgentLostWithItsNodeManagerAndPlaceholdersTakesItsNodeOutAndTheJobStillSucceeds() throws Exception {
+        Map<String, Long> expected = writeInput(work.resolve("in"), 16, 3000);
+        Path conf = work.resolve("conf");
+        assertThat(cluster.cli(Duration.ofSeconds(60), "yarn", "client-config", conf.toString(), "--master",
+                cluster.master()).exitCode()).isZero();
+        String rmAgent = cluster.tasks().stream().filter(t -> "yarn-resourcemanager".equals(t.name())
+                && t.state() == TaskState.RUNNING).findFirst().orElseThrow().agentId();
+        TowerProcess victim = agents.stream().filter(a -> !agentId(a).equals(rmAgent)).findFirst().orElseThrow();
+        String victimId = agentId(victim);
+        TowerProcess job = wordCount(conf, work.resolve("in"), work.resolve("out"));
+
+        await("placeholders on the agent without the ResourceManager").atMost(JOB_TIMEOUT)
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> !job.process().isAlive()
+                        || runningPlaceholders().stream().anyMatch(t -> victimId.equals(t.agentId())));
+        assertThat(runningPlaceholders()).as("placeholders on " + victimId)
+                .anyMatch(t -> victimId.equals(t.agentId()));
+        cluster.killForcibly(victim);
+
+        // Once the master gives the agent up its tasks are LOST; the bridge takes the node out of YARN (its
+        // NodeManager process is an orphan that still heartbeats).
+        await("the lost NodeManager's node set to zero").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> read(bridge.stderr()).matches("(?s).*capability <memory:0, vCores:0>: its NodeManager "
+                        + "task yarn-nodemanager-\\d+ ended.*"));
+        assertThat(awaitExit(job)).as("hadoop jar exit code\n" + read(job.stderr())).isZero();
+        assertThat(counts(work.resolve("out"))).isEqualTo(expected);
     }
 
     // ---- helpers ----
@@ -184,6 +222,11 @@ class YarnOnTowerTest {
             }
         }
         throw new AssertionError("agent " + agent.id() + " shows no pid for " + task.taskId() + ": " + state);
+    }
+
+    private String agentId(TowerProcess agent) {
+        int port = cluster.agentPort(agent);
+        return cluster.agents().stream().filter(a -> a.port() == port).findFirst().orElseThrow().id();
     }
 
     private List<TaskView> runningPlaceholders() {

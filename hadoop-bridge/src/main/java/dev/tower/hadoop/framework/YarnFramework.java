@@ -265,8 +265,8 @@ public final class YarnFramework implements Scheduler {
                 rm.running = true;
             } else if (state.isTerminal()) {
                 resourceManagerFailures++;
-                String why = "ResourceManager " + id + " ended: " + state + " " + reason(status) + " "
-                        + status.message() + " (its output is in its sandbox)";
+                String why = "ResourceManager " + id + " ended: " + describe(status)
+                        + " (its output is in its sandbox)";
                 if (!ready.isDone() && resourceManagerFailures >= RESOURCE_MANAGER_ATTEMPTS) {
                     log.error("{}; {} ResourceManagers failed before YARN was ready: giving up", why,
                             resourceManagerFailures);
@@ -286,8 +286,8 @@ public final class YarnFramework implements Scheduler {
                 slot.running = true;
                 log.info("NodeManager {} running on agent {}", id, slot.agentId);
             } else if (state.isTerminal()) {
-                log.warn("NodeManager {} ended: {} {} {}; its placeholders go too, another NodeManager will be "
-                        + "launched", id, state, reason(status), status.message());
+                log.warn("NodeManager {} ended: {}; its placeholders go too, another NodeManager will be launched",
+                        id, describe(status));
                 for (Placeholder p : slot.all()) {
                     slotOfPlaceholder.remove(p.taskId);
                     kill(p.taskId, slot.agentId);
@@ -312,17 +312,24 @@ public final class YarnFramework implements Scheduler {
                 slotOfPlaceholder.remove(id);
                 if (!p.releasing && p.running) {
                     // Tower no longer gives YARN these resources: containers above the smaller capability are killed.
-                    apply(owner, NodeCapacityAdmin.PREEMPT, "placeholder " + id + " lost (" + state + " "
-                            + reason(status) + ")");
+                    apply(owner, NodeCapacityAdmin.PREEMPT, "placeholder " + id + " lost (" + describe(status) + ")");
                 } else if (!p.releasing) {
-                    log.info("placeholder {} ended before it ran: {} {}", id, state, reason(status));
+                    log.info("placeholder {} ended before it ran: {}", id, describe(status));
                 }
             }
         }
     }
 
-    private static String reason(TaskStatus s) {
-        return s.reason() == null ? "" : s.reason();
+    /** {@code STATE reason: message}, leaving out what the update does not say. */
+    static String describe(TaskStatus s) {
+        StringBuilder sb = new StringBuilder(s.state().name());
+        if (s.reason() != null && !s.reason().isBlank()) {
+            sb.append(' ').append(s.reason());
+        }
+        if (s.message() != null && !s.message().isBlank()) {
+            sb.append(": ").append(s.message());
+        }
+        return sb.toString();
     }
 
     private void forget(String taskId) {
