@@ -49,7 +49,6 @@ public record BridgeSettings(
         }
     }
 
-
     /** The Tower resources that hold {@code c} of YARN capacity. */
     public Resources towerResources(Capacity c) {
         return Resources.cpusMem(c.vcores() * cpusPerVcore, c.memoryMb());
