@@ -16,27 +16,53 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
-/** Brings a task's URIs into its sandbox before launch: {@code http(s)://}, {@code file://} and plain paths. */
+/**
+ * Brings a task's URIs into its sandbox before launch: {@code http(s)://}, {@code file://} and plain paths, and any
+ * other scheme a {@link UriFetcher} on the agent's classpath brings.
+ */
 public final class Fetcher {
     private static final Logger LOG = LoggerFactory.getLogger(Fetcher.class);
 
     private final HttpClient http;
+    private final Map<String, UriFetcher> plugins;
 
     public Fetcher(HttpClient http) {
-        this.http = http;
+        this(http, List.of());
     }
 
+    /** @param plugins fetchers of further schemes; the first one naming a scheme gets it */
+    public Fetcher(HttpClient http, List<UriFetcher> plugins) {
+        this.http = http;
+        Map<String, UriFetcher> bySchema = new HashMap<>();
+        for (UriFetcher p : plugins) {
+            for (String scheme : p.schemes()) {
+                bySchema.putIfAbsent(scheme.toLowerCase(Locale.ROOT), p);
+            }
+        }
+        this.plugins = Map.copyOf(bySchema);
+    }
+
+    /** With the {@link UriFetcher}s {@link ServiceLoader} finds on the agent's classpath. */
     public static Fetcher withDefaultClient() {
+        List<UriFetcher> plugins = new ArrayList<>();
+        for (UriFetcher p : ServiceLoader.load(UriFetcher.class)) {
+            LOG.info("fetching {} URIs with {}", p.schemes(), p.getClass().getName());
+            plugins.add(p);
+        }
         return new Fetcher(HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(10))
-                .build());
+                .build(), plugins);
     }
 
     public void fetchAll(List<FetchUri> uris, Path sandbox) throws FetchException, InterruptedException {
@@ -56,8 +82,14 @@ public final class Fetcher {
                 throw new FetchException(value, "output file would be outside the sandbox");
             }
             String lower = value.toLowerCase(Locale.ROOT);
+            UriFetcher plugin = plugins.get(scheme(lower));
             if (lower.startsWith("http://") || lower.startsWith("https://")) {
                 download(value, target);
+            } else if (plugin != null) {
+                plugin.fetch(URI.create(value), target);
+            } else if (!scheme(lower).isEmpty() && !lower.startsWith("file:")) {
+                throw new FetchException(value, "no fetcher for scheme '" + scheme(lower)
+                        + "' on this agent (a UriFetcher plug-in on its classpath brings one)");
             } else {
                 Path source = lower.startsWith("file:") ? Path.of(URI.create(value)) : Path.of(value);
                 Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
@@ -79,6 +111,13 @@ public final class Fetcher {
         } catch (IOException | IllegalArgumentException e) {
             throw new FetchException(value, e.getMessage() == null ? e.toString() : e.getMessage());
         }
+    }
+
+    /** The scheme of a URI-looking value ({@code hdfs://…}), or "" for a plain path. */
+    static String scheme(String lower) {
+        int colon = lower.indexOf("://");
+        return colon > 0 && lower.substring(0, colon).chars().allMatch(c -> Character.isLetterOrDigit(c)
+                || c == '+' || c == '-' || c == '.') ? lower.substring(0, colon) : "";
     }
 
     static String outputName(FetchUri uri) throws FetchException {
