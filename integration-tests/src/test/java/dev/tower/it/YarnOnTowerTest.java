@@ -202,6 +202,42 @@ class YarnOnTowerTest {
         assertThat(counts(work.resolve("out"))).isEqualTo(expected);
     }
 
+    @Test
+    void aSparkJobAndWordCountShareTheAgentsAtOnceAndBothSucceed() throws Exception {
+        Map<String, Long> expected = writeInput(work.resolve("in"), 8, 3000);
+        Path conf = work.resolve("conf");
+        Cluster.CliResult config = cluster.cli(Duration.ofSeconds(60), "yarn", "client-config", conf.toString(),
+                "--master", cluster.master());
+        assertThat(config.exitCode()).as(config.stderr()).isZero();
+
+        Path sparkHome = SparkOnTowerTest.SPARK_HOME;
+        TowerProcess spark = cluster.spawnCommand("spark-pi", List.of(sparkHome.resolve("bin/spark-submit").toString(),
+                "--master", "spark+tower://" + cluster.master(), "--conf", "spark.driver.host=127.0.0.1",
+                "--conf", "spark.ui.enabled=false", "--executor-memory", "512m", "--driver-memory", "512m",
+                "--total-executor-cores", "2", "--executor-cores", "1", "--conf", "spark.tower.role=analytics",
+                "--class", "dev.tower.spark.examples.Pi", SparkOnTowerTest.EXAMPLES.toString(), "24", "40000000"),
+                Map.of("SPARK_HOME", sparkHome.toString()));
+        TowerProcess job = wordCount(conf, work.resolve("in"), work.resolve("out"));
+
+        // At some moment both hold resources on the agents: Spark's executors and YARN's placeholders.
+        java.util.concurrent.atomic.AtomicBoolean together = new java.util.concurrent.atomic.AtomicBoolean();
+        await("Spark executors and YARN placeholders running at once").atMost(JOB_TIMEOUT)
+                .pollInterval(Duration.ofMillis(250)).until(() -> {
+                    List<TaskView> tasks = cluster.tasks();
+                    boolean executors = tasks.stream().anyMatch(t -> t.state() == TaskState.RUNNING
+                            && String.valueOf(t.command()).contains("CoarseGrainedExecutorBackend"));
+                    boolean placeholders = tasks.stream()
+                            .anyMatch(t -> PLACEHOLDER.equals(t.name()) && t.state() == TaskState.RUNNING);
+                    together.compareAndSet(false, executors && placeholders);
+                    return together.get() || !spark.process().isAlive() || !job.process().isAlive();
+                });
+        assertThat(awaitExit(spark)).as("spark-submit exit code\n" + read(spark.stderr())).isZero();
+        assertThat(read(spark.stdout())).contains("Pi is roughly 3.14");
+        assertThat(awaitExit(job)).as("hadoop jar exit code\n" + read(job.stderr())).isZero();
+        assertThat(counts(work.resolve("out"))).isEqualTo(expected);
+        assertThat(together).as("Spark executors and YARN placeholders ran at the same time").isTrue();
+    }
+
     // ---- helpers ----
 
     private TowerProcess wordCount(Path conf, Path in, Path out) {
