@@ -81,6 +81,9 @@ class SparkClusterModeTest {
         JsonNode listed = submissions().stream().filter(s -> s.path("submissionId").asText().equals(id))
                 .findFirst().orElseThrow();
         assertThat(listed.path("driverState").asText()).isEqualTo("FINISHED");
+        Cluster.CliResult cli = cluster.cli(Duration.ofSeconds(30), "submissions", "-m", cluster.master());
+        assertThat(cli.exitCode()).isZero();
+        assertThat(cli.stdout()).containsPattern(Pattern.quote(id) + "\\s+\\S+\\s+FINISHED");
     }
 
     @Test
