@@ -208,12 +208,13 @@ public final class Master implements AutoCloseable {
                                     int registryFrameworks) {
         stopServing("a new term begins", false); // never two cores at once (there is none here normally)
         Term t = new Term(core, registry);
+        // Before the core runs: a recovered core's first effects may already ask the dispatcher to act.
+        t.dispatcher = new DriverDispatcher(options.drivers(), t.loop::submit, address(), sparkMasterUrl());
         events.publish(new ClusterEvent(ClusterEvents.MASTER_ELECTED, masterId, summary, new ClusterEvents.MasterElected(
                 masterId, address(), core.epoch(), registryAgents, registryFrameworks), System.currentTimeMillis()));
         t.loop.start();
         term = t;
         gateway.attach(t.loop, t.streams);
-        t.dispatcher = new DriverDispatcher(options.drivers(), t.loop::submit, address(), sparkMasterUrl()).start();
     }
 
     /** What drivers run in cluster mode are given as {@code --master}: all masters through ZooKeeper, or this one. */

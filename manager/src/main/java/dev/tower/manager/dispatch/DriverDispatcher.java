@@ -41,7 +41,9 @@ import java.util.function.Function;
  * status update of its tasks; the book decides what each means (finished, failed, relaunch after a backoff).
  * <p>
  * It subscribes with a fixed framework id and a long failover timeout, so that a newly elected leader's dispatcher
- * takes over the running drivers of the previous one.
+ * takes over the running drivers of the previous one. It subscribes only once there is something to do (a
+ * submission, or drivers known from the registry that have not ended): a cluster where nobody uses cluster mode has
+ * no dispatcher framework.
  */
 public final class DriverDispatcher implements Scheduler, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DriverDispatcher.class);
@@ -58,6 +60,7 @@ public final class DriverDispatcher implements Scheduler, AutoCloseable {
     private final SchedulerClient client;
     private final ExecutorService work;
     private final AtomicBoolean workPending = new AtomicBoolean();
+    private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean wantsOffers = true;
 
     /**
@@ -81,17 +84,19 @@ public final class DriverDispatcher implements Scheduler, AutoCloseable {
         });
     }
 
-    public DriverDispatcher start() {
-        client.start();
-        return this;
-    }
-
-    /** The book changed (a submission, a kill, a relaunch due): look at it again. Cheap; called on the core thread. */
+    /**
+     * The book changed (a submission, a kill, a relaunch due): look at it again, subscribing first if this is the
+     * first time. Cheap; called on the core thread.
+     */
     public void wake() {
         if (workPending.compareAndSet(false, true)) {
             try {
                 work.execute(() -> {
                     workPending.set(false);
+                    if (started.compareAndSet(false, true)) {
+                        client.start(); // subscribed() acts
+                        return;
+                    }
                     act();
                 });
             } catch (java.util.concurrent.RejectedExecutionException closed) {
