@@ -3,7 +3,10 @@ package dev.tower.cli;
 import dev.tower.api.detect.ZooKeeperUrl;
 import dev.tower.manager.Master;
 import dev.tower.manager.MasterOptions;
+import dev.tower.manager.core.DriverPolicy;
 import dev.tower.manager.core.MasterConfig;
+import dev.tower.manager.dispatch.DispatcherOptions;
+import dev.tower.cli.spark.SparkHome;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +70,30 @@ public final class MasterCommand implements Callable<Integer> {
                     + "marks the missing ones unreachable (default: ${DEFAULT-VALUE}).")
     Duration agentReregisterTimeout;
 
+    @Option(names = "--spark-home", paramLabel = "DIR",
+            description = "Spark home that drivers submitted with spark-submit --deploy-mode cluster run from, at this "
+                    + "path on every agent (default: the one the build makes beside the CLI, if any; a submission "
+                    + "may name its own in spark.tower.executor.home).")
+    Path sparkHome;
+
+    @Option(names = "--driver-role", defaultValue = DispatcherOptions.DEFAULT_ROLE,
+            description = "Role of the framework that runs cluster-mode drivers (default: ${DEFAULT-VALUE}).")
+    String driverRole;
+
+    @Option(names = "--driver-max-retries", defaultValue = "3",
+            description = "A supervised driver (--supervise) that fails is relaunched at most this many times "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int driverMaxRetries;
+
+    @Option(names = "--driver-retry-backoff", defaultValue = "5s", converter = DurationConverter.class,
+            description = "Wait before the first relaunch of a failed supervised driver, doubled for each next one "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration driverBackoff;
+
+    @Option(names = "--driver-retry-backoff-max", defaultValue = "60s", converter = DurationConverter.class,
+            description = "Longest wait between relaunches of a supervised driver (default: ${DEFAULT-VALUE}).")
+    Duration driverBackoffMax;
+
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
             description = "Publish every cluster event and audit record to this Kafka cluster (host:port[,host:port]), "
                     + "through a durable outbox in the work dir.")
@@ -100,10 +128,20 @@ public final class MasterCommand implements Callable<Integer> {
         requirePositive("--agent-reregister-timeout", agentReregisterTimeout);
         requirePositive("--agent-unreachable-timeout", unreachableTimeout);
         requirePositive("--offer-timeout", offerTimeout);
+        if (driverMaxRetries < 0) {
+            throw usage("--driver-max-retries: must be 0 or more, got " + driverMaxRetries);
+        }
+        if (driverBackoff.isNegative() || driverBackoffMax.compareTo(driverBackoff) < 0) {
+            throw usage("--driver-retry-backoff-max: must be at least --driver-retry-backoff (" + driverBackoff + ")");
+        }
         MasterConfig core = MasterConfig.defaults().withWeights(weights)
                 .withAgentUnreachableTimeout(unreachableTimeout).withOfferTimeout(offerTimeout)
-                .withAgentReregisterTimeout(agentReregisterTimeout);
-        MasterOptions options = MasterOptions.defaults(workDir).withPort(port).withHosts(bind, advertise).withCore(core);
+                .withAgentReregisterTimeout(agentReregisterTimeout)
+                .withDrivers(new DriverPolicy(driverMaxRetries, driverBackoff, driverBackoffMax));
+        Optional<String> home = sparkHome != null ? Optional.of(sparkHome.toAbsolutePath().normalize().toString())
+                : SparkHome.find().map(h -> h.dir().toString());
+        MasterOptions options = MasterOptions.defaults(workDir).withPort(port).withHosts(bind, advertise).withCore(core)
+                .withDrivers(new DispatcherOptions(driverRole, home));
         return zk == null ? options : options.withZooKeeper(zk, zkSessionTimeout);
     }
 

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Tower: a cluster manager that shares machines between frameworks through resource offers.",
         subcommands = {
                 UpCommand.class, DemoCommand.class, MasterCommand.class, AgentCommand.class, RunCommand.class,
-                PsCommand.class, AgentsCommand.class, FrameworksCommand.class, KillCommand.class,
+                PsCommand.class, AgentsCommand.class, FrameworksCommand.class, SubmissionsCommand.class, KillCommand.class,
                 WhyNotCommand.class, WeightsCommand.class, EventsCommand.class, dev.tower.cli.bench.BenchCommand.class,
                 SparkSubmitCommand.class, YarnCommand.class, ZooKeeperCommand.class, CommandLine.HelpCommand.class})
 public final class TowerCli {

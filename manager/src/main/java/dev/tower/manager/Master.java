@@ -7,6 +7,7 @@ import dev.tower.manager.core.Effect;
 import dev.tower.manager.core.IdGenerator;
 import dev.tower.manager.core.MasterCore;
 import dev.tower.manager.core.RegistrySnapshot;
+import dev.tower.manager.dispatch.DriverDispatcher;
 import dev.tower.manager.events.EventBus;
 import dev.tower.manager.ha.ZooKeeperLeadership;
 import dev.tower.manager.ha.ZooKeeperRegistry;
@@ -23,6 +24,7 @@ import dev.tower.manager.http.OperatorResource;
 import dev.tower.manager.http.SchedulerResource;
 import dev.tower.manager.http.StreamCallHandler;
 import dev.tower.manager.http.Streams;
+import dev.tower.manager.http.SubmissionsResource;
 import dev.tower.manager.registry.InMemoryRegistry;
 import dev.tower.manager.registry.Registry;
 import dev.tower.manager.runtime.CoreLoop;
@@ -78,6 +80,8 @@ public final class Master implements AutoCloseable {
         final Registry registry;
         final Streams streams;
         final CoreLoop loop;
+        /** Runs the drivers submitted in cluster mode; started once the term serves. */
+        volatile DriverDispatcher dispatcher;
 
         Term(MasterCore core, Registry registry) {
             this.epoch = core.epoch();
@@ -99,11 +103,20 @@ public final class Master implements AutoCloseable {
                 events.publish(e.event());
             } else if (effect instanceof Effect.Persist e) {
                 registry.apply(e.change());
+            } else if (effect instanceof Effect.DriversChanged) {
+                DriverDispatcher d = dispatcher;
+                if (d != null) {
+                    d.wake();
+                }
             }
         }
 
         /** Stops handling commands (so no more offers), closes every stream, and the registry. */
         void stop(boolean flushRegistry) {
+            DriverDispatcher d = dispatcher;
+            if (d != null) {
+                d.close();
+            }
             loop.close();
             streams.close();
             if (registry instanceof ZooKeeperRegistry z) {
@@ -128,6 +141,7 @@ public final class Master implements AutoCloseable {
         ResourceConfig rc = new ResourceConfig()
                 .register(new SchedulerResource(gateway, audit))
                 .register(new AgentResource(gateway, audit))
+                .register(new SubmissionsResource(gateway, options.drivers().sparkHome()))
                 .register(new OperatorResource(gateway, masterId, this::health, audit))
                 .register(new EventsResource(eventStreams, masterId, this::address, this::epoch,
                         options.core().heartbeatInterval().toMillis() / 1000.0))
@@ -194,11 +208,18 @@ public final class Master implements AutoCloseable {
                                     int registryFrameworks) {
         stopServing("a new term begins", false); // never two cores at once (there is none here normally)
         Term t = new Term(core, registry);
+        // Before the core runs: a recovered core's first effects may already ask the dispatcher to act.
+        t.dispatcher = new DriverDispatcher(options.drivers(), t.loop::submit, address(), sparkMasterUrl());
         events.publish(new ClusterEvent(ClusterEvents.MASTER_ELECTED, masterId, summary, new ClusterEvents.MasterElected(
                 masterId, address(), core.epoch(), registryAgents, registryFrameworks), System.currentTimeMillis()));
         t.loop.start();
         term = t;
         gateway.attach(t.loop, t.streams);
+    }
+
+    /** What drivers run in cluster mode are given as {@code --master}: all masters through ZooKeeper, or this one. */
+    private String sparkMasterUrl() {
+        return "spark+tower://" + (options.zooKeeper() != null ? options.zooKeeper().toString() : address());
     }
 
     private synchronized void stopServing(String why, boolean graceful) {

@@ -2,6 +2,7 @@ package dev.tower.manager;
 
 import dev.tower.api.detect.ZooKeeperUrl;
 import dev.tower.manager.core.MasterConfig;
+import dev.tower.manager.dispatch.DispatcherOptions;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,14 +17,21 @@ import java.time.Duration;
  *                  at once with epoch 0 and keeps its registry in memory
  * @param zooKeeperSessionTimeout a leader whose ZooKeeper session is lost for this long stops leading; about how
  *                                long a failover takes when a leader dies
+ * @param drivers how drivers submitted in Spark's cluster deploy mode are run
  */
 public record MasterOptions(String bindHost, String advertisedHost, int port, Path workDir, MasterConfig core,
-                            ZooKeeperUrl zooKeeper, Duration zooKeeperSessionTimeout) {
+                            ZooKeeperUrl zooKeeper, Duration zooKeeperSessionTimeout, DispatcherOptions drivers) {
     public static final Duration DEFAULT_ZOOKEEPER_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
     public MasterOptions {
         zooKeeperSessionTimeout = zooKeeperSessionTimeout == null ? DEFAULT_ZOOKEEPER_SESSION_TIMEOUT
                 : zooKeeperSessionTimeout;
+        drivers = drivers == null ? DispatcherOptions.DEFAULT : drivers;
+    }
+
+    public MasterOptions(String bindHost, String advertisedHost, int port, Path workDir, MasterConfig core,
+                         ZooKeeperUrl zooKeeper, Duration zooKeeperSessionTimeout) {
+        this(bindHost, advertisedHost, port, workDir, core, zooKeeper, zooKeeperSessionTimeout, null);
     }
 
     /** A single master (no ZooKeeper). */
@@ -36,19 +44,23 @@ public record MasterOptions(String bindHost, String advertisedHost, int port, Pa
     }
 
     public MasterOptions withPort(int p) {
-        return new MasterOptions(bindHost, advertisedHost, p, workDir, core, zooKeeper, zooKeeperSessionTimeout);
+        return new MasterOptions(bindHost, advertisedHost, p, workDir, core, zooKeeper, zooKeeperSessionTimeout, drivers);
     }
 
     public MasterOptions withCore(MasterConfig c) {
-        return new MasterOptions(bindHost, advertisedHost, port, workDir, c, zooKeeper, zooKeeperSessionTimeout);
+        return new MasterOptions(bindHost, advertisedHost, port, workDir, c, zooKeeper, zooKeeperSessionTimeout, drivers);
     }
 
     public MasterOptions withHosts(String bind, String advertised) {
-        return new MasterOptions(bind, advertised, port, workDir, core, zooKeeper, zooKeeperSessionTimeout);
+        return new MasterOptions(bind, advertised, port, workDir, core, zooKeeper, zooKeeperSessionTimeout, drivers);
     }
 
     /** One of several masters electing their leader through ZooKeeper at {@code url}. */
     public MasterOptions withZooKeeper(ZooKeeperUrl url, Duration sessionTimeout) {
-        return new MasterOptions(bindHost, advertisedHost, port, workDir, core, url, sessionTimeout);
+        return new MasterOptions(bindHost, advertisedHost, port, workDir, core, url, sessionTimeout, drivers);
+    }
+
+    public MasterOptions withDrivers(DispatcherOptions d) {
+        return new MasterOptions(bindHost, advertisedHost, port, workDir, core, zooKeeper, zooKeeperSessionTimeout, d);
     }
 }

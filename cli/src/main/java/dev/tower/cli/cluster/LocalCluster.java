@@ -65,10 +65,13 @@ public final class LocalCluster implements AutoCloseable {
                 ? EmbeddedZooKeeper.start(workDir.resolve("zookeeper"), zooKeeperPort) : null);
         try {
             MasterConfig core = MasterConfig.defaults().withWeights(weights);
+            // Cluster-mode drivers run from the Spark home the build makes, when there is one (every agent is here).
+            var drivers = new dev.tower.manager.dispatch.DispatcherOptions(null,
+                    dev.tower.cli.spark.SparkHome.find().map(h -> h.dir().toString()));
             for (int i = 0; i < masterCount; i++) {
                 String dir = masterCount == 1 ? "master" : "master-" + (i + 1);
                 MasterOptions options = MasterOptions.defaults(workDir.resolve(dir))
-                        .withPort(port == 0 ? 0 : port + i).withCore(core);
+                        .withPort(port == 0 ? 0 : port + i).withCore(core).withDrivers(drivers);
                 if (cluster.zookeeper != null) {
                     options = options.withZooKeeper(ZooKeeperUrl.parse(cluster.zookeeper.masterUrl()),
                             HA_SESSION_TIMEOUT);

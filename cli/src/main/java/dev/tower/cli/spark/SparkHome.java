@@ -38,6 +38,15 @@ public final class SparkHome {
         return dir.resolve("examples").resolve("jars").resolve("tower-spark-examples.jar");
     }
 
+    /** The Spark home if there is one (configured, or built beside the CLI); empty rather than an error. */
+    public static java.util.Optional<SparkHome> find() {
+        try {
+            return java.util.Optional.of(locate());
+        } catch (IllegalStateException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** Finds the Spark home, or says where it looked and how to get one. */
     public static SparkHome locate() {
         return locate(System.getenv(), codeLocation());

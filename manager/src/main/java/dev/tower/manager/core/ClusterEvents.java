@@ -45,6 +45,10 @@ public final class ClusterEvents {
     public static final String TASK_STATUS = "task.status";
     public static final String TASK_KILL_REQUESTED = "task.kill_requested";
 
+    // ==== drivers submitted in cluster deploy mode (data: the SubmissionView) =======================================
+    public static final String DRIVER_SUBMITTED = "driver.submitted";
+    public static final String DRIVER_UPDATED = "driver.updated";
+
     // ==== roles and masters =======================================================================================
     public static final String WEIGHTS_UPDATED = "weights.updated";
     public static final String MASTER_ELECTED = "master.elected";
@@ -67,7 +71,7 @@ public final class ClusterEvents {
             FRAMEWORK_SUBSCRIBED, FRAMEWORK_RESUBSCRIBED, FRAMEWORK_RECOVERING, FRAMEWORK_DISCONNECTED,
             FRAMEWORK_SUPPRESSED, FRAMEWORK_REVIVED, FRAMEWORK_REMOVED,
             OFFER_MADE, OFFER_ACCEPTED, OFFER_DECLINED, OFFER_RESCINDED,
-            TASK_LAUNCHED, TASK_STATUS, TASK_KILL_REQUESTED,
+            TASK_LAUNCHED, TASK_STATUS, TASK_KILL_REQUESTED, DRIVER_SUBMITTED, DRIVER_UPDATED,
             WEIGHTS_UPDATED, MASTER_ELECTED, MASTER_DEPOSED,
             AUDIT_FRAMEWORK_SUBSCRIBE, AUDIT_FRAMEWORK_TEARDOWN, AUDIT_FRAMEWORK_REVIVE, AUDIT_FRAMEWORK_SUPPRESS,
             AUDIT_TASK_LAUNCH, AUDIT_TASK_KILL, AUDIT_WEIGHTS_UPDATE, AUDIT_AGENT_SUBSCRIBE, AUDIT_CALL_MALFORMED);

@@ -40,6 +40,27 @@ public sealed interface Command {
     record Tick() implements Command {
     }
 
+    /** {@code POST /v1/submissions/create}: a driver to run in cluster deploy mode; replies its submission id. */
+    record SubmitDriver(DriverSpec spec) implements Command {
+    }
+
+    /** {@code POST /v1/submissions/kill/ID}; replies a {@link DriverKill}, 404 for an unknown id. */
+    record KillDriver(String driverId) implements Command {
+    }
+
+    /** The dispatcher would launch {@code taskId} for the driver: 200 if it may, 409 with the reason if not. */
+    record ClaimDriver(String driverId, String frameworkId, String taskId, String agentId, String hostname)
+            implements Command {
+    }
+
+    /** A claimed launch that did not happen. */
+    record UnclaimDriver(String driverId, String taskId, String why) implements Command {
+    }
+
+    /** A status update of one of the dispatcher's driver tasks. */
+    record DriverTaskStatus(dev.tower.api.model.TaskStatus status) implements Command {
+    }
+
     /** A read of the state, run on the core thread so it sees a consistent picture. */
     record Query(Function<MasterCore, Object> read) implements Command {
     }

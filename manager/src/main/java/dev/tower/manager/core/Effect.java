@@ -22,6 +22,10 @@ public sealed interface Effect {
     record Publish(ClusterEvent event) implements Effect {
     }
 
+    /** The drivers submitted in cluster mode changed: the dispatcher has something to launch or kill. */
+    record DriversChanged() implements Effect {
+    }
+
     /** Durable state to write to the registry. */
     record Persist(RegistryChange change) implements Effect {
     }

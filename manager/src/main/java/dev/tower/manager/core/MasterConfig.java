@@ -14,6 +14,7 @@ import java.util.Map;
  * @param completedTasksKept how many finished tasks the master remembers for the API and reconciliation
  * @param agentReregisterTimeout after a master failover, how long the new leader waits for the agents of the
  *                               registry to re-subscribe before it marks the missing ones unreachable
+ * @param drivers how supervised cluster-mode drivers are relaunched
  */
 public record MasterConfig(
         Duration allocationInterval,
@@ -25,7 +26,8 @@ public record MasterConfig(
         Duration statusRetryMax,
         int completedTasksKept,
         Map<String, Double> weights,
-        Duration agentReregisterTimeout) {
+        Duration agentReregisterTimeout,
+        DriverPolicy drivers) {
 
     public static final Duration DEFAULT_AGENT_REREGISTER_TIMEOUT = Duration.ofSeconds(10);
 
@@ -33,6 +35,16 @@ public record MasterConfig(
         weights = weights == null ? Map.of() : Map.copyOf(weights);
         agentReregisterTimeout = agentReregisterTimeout == null ? DEFAULT_AGENT_REREGISTER_TIMEOUT
                 : agentReregisterTimeout;
+        drivers = drivers == null ? DriverPolicy.DEFAULT : drivers;
+    }
+
+    /** With the default driver policy. */
+    public MasterConfig(Duration allocationInterval, Duration heartbeatInterval, Duration agentPingTimeout,
+                        Duration agentUnreachableTimeout, Duration offerTimeout, Duration statusRetryInitial,
+                        Duration statusRetryMax, int completedTasksKept, Map<String, Double> weights,
+                        Duration agentReregisterTimeout) {
+        this(allocationInterval, heartbeatInterval, agentPingTimeout, agentUnreachableTimeout, offerTimeout,
+                statusRetryInitial, statusRetryMax, completedTasksKept, weights, agentReregisterTimeout, null);
     }
 
     /** Without {@code agentReregisterTimeout}: the default. */
@@ -51,31 +63,36 @@ public record MasterConfig(
 
     public MasterConfig withAgentReregisterTimeout(Duration d) {
         return new MasterConfig(allocationInterval, heartbeatInterval, agentPingTimeout, agentUnreachableTimeout,
-                offerTimeout, statusRetryInitial, statusRetryMax, completedTasksKept, weights, d);
+                offerTimeout, statusRetryInitial, statusRetryMax, completedTasksKept, weights, d, drivers);
     }
 
     public MasterConfig withWeights(Map<String, Double> w) {
         return new MasterConfig(allocationInterval, heartbeatInterval, agentPingTimeout, agentUnreachableTimeout,
-                offerTimeout, statusRetryInitial, statusRetryMax, completedTasksKept, w, agentReregisterTimeout);
+                offerTimeout, statusRetryInitial, statusRetryMax, completedTasksKept, w, agentReregisterTimeout, drivers);
     }
 
     public MasterConfig withAgentUnreachableTimeout(Duration d) {
         return new MasterConfig(allocationInterval, heartbeatInterval, agentPingTimeout, d,
-                offerTimeout, statusRetryInitial, statusRetryMax, completedTasksKept, weights, agentReregisterTimeout);
+                offerTimeout, statusRetryInitial, statusRetryMax, completedTasksKept, weights, agentReregisterTimeout, drivers);
     }
 
     public MasterConfig withOfferTimeout(Duration d) {
         return new MasterConfig(allocationInterval, heartbeatInterval, agentPingTimeout, agentUnreachableTimeout,
-                d, statusRetryInitial, statusRetryMax, completedTasksKept, weights, agentReregisterTimeout);
+                d, statusRetryInitial, statusRetryMax, completedTasksKept, weights, agentReregisterTimeout, drivers);
     }
 
     public MasterConfig withHeartbeat(Duration interval, Duration pingTimeout) {
         return new MasterConfig(allocationInterval, interval, pingTimeout, agentUnreachableTimeout,
-                offerTimeout, statusRetryInitial, statusRetryMax, completedTasksKept, weights, agentReregisterTimeout);
+                offerTimeout, statusRetryInitial, statusRetryMax, completedTasksKept, weights, agentReregisterTimeout, drivers);
     }
 
     public MasterConfig withStatusRetry(Duration initial, Duration max) {
         return new MasterConfig(allocationInterval, heartbeatInterval, agentPingTimeout, agentUnreachableTimeout,
-                offerTimeout, initial, max, completedTasksKept, weights, agentReregisterTimeout);
+                offerTimeout, initial, max, completedTasksKept, weights, agentReregisterTimeout, drivers);
+    }
+
+    public MasterConfig withDrivers(DriverPolicy p) {
+        return new MasterConfig(allocationInterval, heartbeatInterval, agentPingTimeout, agentUnreachableTimeout,
+                offerTimeout, statusRetryInitial, statusRetryMax, completedTasksKept, weights, agentReregisterTimeout, p);
     }
 }

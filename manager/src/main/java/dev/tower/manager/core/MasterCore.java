@@ -52,6 +52,7 @@ public final class MasterCore {
     private final Set<String> removedFrameworks = boundedSet();
     private final Set<String> removedAgents = boundedSet();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final Drivers drivers;
     private final long startedAt;
     /** The leader's epoch, sent on every SUBSCRIBED: 0 for a single master, else its election's sequence number. */
     private final long epoch;
@@ -82,6 +83,22 @@ public final class MasterCore {
             }
         };
         allocator.updateWeights(config.weights());
+        this.drivers = new Drivers(config.drivers(), new Drivers.Host() {
+            @Override
+            public void emit(Effect effect) {
+                out.add(effect);
+            }
+
+            @Override
+            public void relaunchTimer(long at, String driverId) {
+                schedule(at, Timer.Kind.DRIVER_RELAUNCH, driverId);
+            }
+
+            @Override
+            public String nextId(String prefix) {
+                return ids.next(prefix);
+            }
+        });
     }
 
     /**
@@ -147,6 +164,7 @@ public final class MasterCore {
                     + " unless it re-subscribes", new ClusterEvents.FrameworkRecovering(f.id(), info.name(),
                     info.role(), f.failoverDeadline));
         }
+        drivers.restore(registry.drivers().values());
     }
 
     public MasterConfig config() {
@@ -196,6 +214,22 @@ public final class MasterCore {
             return agentStreamClosed(c.connectionId());
         } else if (command instanceof Command.Operator c) {
             return operator(c.call());
+        } else if (command instanceof Command.SubmitDriver c) {
+            require(c.spec() != null, "submission: missing");
+            return Reply.ok(drivers.submit(c.spec(), now));
+        } else if (command instanceof Command.KillDriver c) {
+            return drivers.kill(c.driverId(), now).<Reply>map(Reply::ok)
+                    .orElse(Reply.notFound("submissionId: unknown submission '" + c.driverId() + "'"));
+        } else if (command instanceof Command.ClaimDriver c) {
+            return drivers.claim(c.driverId(), c.frameworkId(), c.taskId(), c.agentId(), c.hostname(), now)
+                    .map(why -> new Reply(409, null, why)).orElse(Reply.ok(c.taskId()));
+        } else if (command instanceof Command.UnclaimDriver c) {
+            drivers.unclaim(c.driverId(), c.taskId(), c.why(), now);
+            return Reply.ACCEPTED;
+        } else if (command instanceof Command.DriverTaskStatus c) {
+            require(c.status() != null && c.status().taskId() != null, "status: missing");
+            drivers.taskStatus(c.status(), now);
+            return Reply.ACCEPTED;
         } else if (command instanceof Command.Query q) {
             return Reply.ok(q.read().apply(this));
         }
@@ -257,6 +291,7 @@ public final class MasterCore {
                     }
                 }
             }
+            case DRIVER_RELAUNCH -> drivers.relaunchDue(t.key(), now);
             case STATUS_RETRY -> {
                 TaskRecord task = tasks.get(t.key());
                 if (task != null && task.retryAt == t.at() && !task.unacked.isEmpty()) {
@@ -1139,5 +1174,9 @@ public final class MasterCore {
 
     Map<String, OfferRecord> offers() {
         return offers;
+    }
+
+    Drivers drivers() {
+        return drivers;
     }
 }

@@ -28,4 +28,12 @@ public sealed interface RegistryChange {
 
     record WeightsSaved(Map<String, Double> weights) implements RegistryChange {
     }
+
+    /** A cluster-mode driver was submitted or changed state. */
+    record DriverSaved(RegistrySnapshot.SavedDriver driver) implements RegistryChange {
+    }
+
+    /** An ended driver the master no longer remembers. */
+    record DriverRemoved(String driverId) implements RegistryChange {
+    }
 }

@@ -180,4 +180,26 @@ public final class StateReader {
         return new TaskView(t.info.taskId(), t.frameworkId, t.agentId, t.info.name(), t.state, t.info.resources(),
                 t.info.command(), List.copyOf(t.history), t.info.container());
     }
+
+    // ---- drivers submitted in cluster deploy mode ----
+
+    public List<dev.tower.api.operator.SubmissionView> submissions() {
+        return core.drivers().views();
+    }
+
+    public Optional<dev.tower.api.operator.SubmissionView> submission(String id) {
+        return core.drivers().view(id);
+    }
+
+    /** What the driver dispatcher has to do now: drivers to launch, and driver tasks to kill. */
+    public DriverWork driverWork() {
+        return new DriverWork(core.drivers().launchable(core.nowMillis()), core.drivers().killTargets());
+    }
+
+    /**
+     * @param launch drivers waiting for a task, oldest first
+     * @param kill {@code [driverId, taskId, agentId]} of each live driver task to stop
+     */
+    public record DriverWork(List<RegistrySnapshot.SavedDriver> launch, List<List<String>> kill) {
+    }
 }

@@ -34,6 +34,7 @@ import java.util.function.Consumer;
  *   registry/agents/ID        AgentInfo
  *   registry/frameworks/ID    {"framework": FrameworkInfo, "failoverDeadline": epoch millis or 0}
  *   registry/weights          {"role": weight, ...}
+ *   registry/drivers/ID       a cluster-mode driver: its submission and state (RegistrySnapshot.SavedDriver)
  * </pre>
  * (ids are URL-encoded in node names.)
  * <p>
@@ -58,6 +59,7 @@ public final class ZooKeeperRegistry implements Registry, AutoCloseable {
     private final String agentsPath;
     private final String frameworksPath;
     private final String weightsPath;
+    private final String driversPath;
     private final ExecutorService writer;
     private volatile boolean closed;
     private volatile boolean fenced;
@@ -74,6 +76,7 @@ public final class ZooKeeperRegistry implements Registry, AutoCloseable {
         this.agentsPath = url.registryPath() + "/agents";
         this.frameworksPath = url.registryPath() + "/frameworks";
         this.weightsPath = url.registryPath() + "/weights";
+        this.driversPath = url.registryPath() + "/drivers";
         this.writer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tower-registry-writer");
             t.setDaemon(true);
@@ -118,7 +121,16 @@ public final class ZooKeeperRegistry implements Registry, AutoCloseable {
                     log.warn("registry: ignoring unreadable {}: {}", weightsPath, e.getMessage());
                 }
             }
-            return new RegistrySnapshot(agents, frameworks, weights);
+            Map<String, RegistrySnapshot.SavedDriver> drivers = new HashMap<>();
+            for (String child : client.getChildren().forPath(driversPath)) {
+                byte[] data = read(driversPath + "/" + child);
+                RegistrySnapshot.SavedDriver d = data == null ? null
+                        : decode(data, RegistrySnapshot.SavedDriver.class, child);
+                if (d != null && d.id() != null) {
+                    drivers.put(d.id(), d);
+                }
+            }
+            return new RegistrySnapshot(agents, frameworks, weights, drivers);
         } catch (RuntimeException e) {
             throw e;
         } catch (InterruptedException e) {
@@ -134,6 +146,7 @@ public final class ZooKeeperRegistry implements Registry, AutoCloseable {
         if (!foldersReady) {
             ensure(agentsPath);
             ensure(frameworksPath);
+            ensure(driversPath);
             foldersReady = true;
         }
     }
@@ -291,6 +304,10 @@ public final class ZooKeeperRegistry implements Registry, AutoCloseable {
             return remove(frameworksPath + "/" + encode(c.frameworkId()));
         } else if (change instanceof RegistryChange.WeightsSaved c) {
             return save(weightsPath, Json.writeBytes(c.weights()));
+        } else if (change instanceof RegistryChange.DriverSaved c) {
+            return save(driversPath + "/" + encode(c.driver().id()), Json.writeBytes(c.driver()));
+        } else if (change instanceof RegistryChange.DriverRemoved c) {
+            return remove(driversPath + "/" + encode(c.driverId()));
         }
         throw new IllegalArgumentException("unknown registry change " + change);
     }

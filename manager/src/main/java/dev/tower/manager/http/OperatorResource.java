@@ -111,6 +111,20 @@ public final class OperatorResource {
         }), reply -> unwrap(reply), r);
     }
 
+    /** Drivers submitted in cluster deploy mode ({@code spark-submit --deploy-mode cluster}) and their states. */
+    @GET
+    @Path("api/v1/submissions")
+    public void submissions(@Suspended AsyncResponse r) {
+        read(r, StateReader::submissions);
+    }
+
+    @GET
+    @Path("api/v1/submissions/{id}")
+    public void submission(@PathParam("id") String id, @Suspended AsyncResponse r) {
+        gateway.call(new Command.Query(core -> core.reader().submission(id).<Reply>map(Reply::ok)
+                .orElse(Reply.notFound("submissionId: unknown submission '" + id + "'"))), reply -> unwrap(reply), r);
+    }
+
     /** Why a framework is not being offered each agent's resources (or one agent's, with {@code agent}). */
     @GET
     @Path("api/v1/whynot")

@@ -140,13 +140,17 @@ public final class StreamCallHandler extends HttpHandler {
 
     private void sendToLeader(Request request, Response response, String path) throws IOException {
         String leader = routing.leaderAddress();
+        // Spark's REST client reads only its protocol's messages: an ErrorResponse lets it try the next master of a
+        // spark://h1:p1,h2:p2 URL (it follows the 307 itself only for GET, i.e. status requests).
+        boolean sparkRest = path.startsWith(SparkRestProtocol.PATH_PREFIX + "/");
         if (leader == null) {
-            write(response, 503, Replies.errorBody(NO_LEADER));
+            write(response, 503, sparkRest ? SparkRestProtocol.error(NO_LEADER) : Replies.errorBody(NO_LEADER));
             return;
         }
         String query = request.getQueryString();
         response.setHeader("Location", "http://" + leader + path + (query == null || query.isEmpty() ? "" : "?" + query));
-        write(response, 307, Replies.errorBody("this master is a standby; the leading master is at " + leader));
+        String why = "this master is a standby; the leading master is at " + leader;
+        write(response, 307, sparkRest ? SparkRestProtocol.error(why) : Replies.errorBody(why));
     }
 
     /** A SUBSCRIBE asks for an event stream; such requests belong to the Jersey resources. */

@@ -12,6 +12,7 @@ public final class InMemoryRegistry implements Registry {
     private final Map<String, AgentInfo> agents = new ConcurrentHashMap<>();
     private final Map<String, RegistrySnapshot.SavedFramework> frameworks = new ConcurrentHashMap<>();
     private final Map<String, Double> weights = new ConcurrentHashMap<>();
+    private final Map<String, RegistrySnapshot.SavedDriver> drivers = new ConcurrentHashMap<>();
 
     @Override
     public synchronized void apply(RegistryChange change) {
@@ -27,11 +28,15 @@ public final class InMemoryRegistry implements Registry {
         } else if (change instanceof RegistryChange.WeightsSaved c) {
             weights.clear();
             weights.putAll(c.weights());
+        } else if (change instanceof RegistryChange.DriverSaved c) {
+            drivers.put(c.driver().id(), c.driver());
+        } else if (change instanceof RegistryChange.DriverRemoved c) {
+            drivers.remove(c.driverId());
         }
     }
 
     @Override
     public synchronized RegistrySnapshot load() {
-        return new RegistrySnapshot(agents, frameworks, weights);
+        return new RegistrySnapshot(agents, frameworks, weights, drivers);
     }
 }

@@ -5,7 +5,7 @@ import dev.tower.manager.core.RegistrySnapshot;
 
 /**
  * Durable state that cannot be rebuilt from agents' reports: agents, frameworks (with their failover deadlines),
- * role weights. Written from the core's Persist effects, in the order the core produced them; read by a newly
+ * role weights, drivers submitted in cluster deploy mode. Written from the core's Persist effects, in the order the core produced them; read by a newly
  * elected master. In memory for a single master ({@link InMemoryRegistry}); in ZooKeeper with several
  * ({@code dev.tower.manager.ha.ZooKeeperRegistry}).
  */
