@@ -13,6 +13,7 @@ import dev.tower.cli.cluster.LocalCluster;
 import dev.tower.cli.demo.EventSample;
 import dev.tower.cli.demo.GreedyFramework;
 import dev.tower.cli.demo.SparkPiJob;
+import dev.tower.cli.demo.WordCountJob;
 import dev.tower.cli.output.Format;
 import dev.tower.cli.output.Table;
 import dev.tower.kafka.KafkaBroker;
@@ -38,9 +39,10 @@ import java.util.concurrent.TimeUnit;
         description = {"Start a local cluster (1 master, 2 agents) and two frameworks in roles",
                 "weighted 1:3 that both want the whole cluster; print the shares they end up",
                 "with, and a few of the cluster events they caused (also sent to a local Kafka",
-                "broker, unless --no-kafka). Then pause them, run a Spark job (the example Pi, through spark-submit",
-                "--master spark+tower://...) and print its result; then let the two compete",
-                "again, printing their shares, until Ctrl-C."})
+                "broker, unless --no-kafka). Then pause them, run a Spark job (the example Pi, through",
+                "spark-submit --master spark+tower://...) and a stock MapReduce WordCount on YARN",
+                "run by Tower (tower yarn start), and print their results; then let the two",
+                "compete again, printing their shares, until Ctrl-C."})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "5050", description = "Master port (default: ${DEFAULT-VALUE}).")
     int port;
@@ -55,6 +57,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--spark-timeout", converter = DurationConverter.class, defaultValue = "180s",
             description = "Give up on the Spark job after this long (default: ${DEFAULT-VALUE}).")
     Duration sparkTimeout;
+
+    @Option(names = "--no-hadoop", description = "Skip the MapReduce job (YARN on Tower).")
+    boolean noHadoop;
+
+    @Option(names = "--hadoop-timeout", converter = DurationConverter.class, defaultValue = "300s",
+            description = "Give up on the MapReduce job after this long, YARN's start included (default: "
+                    + "${DEFAULT-VALUE}).")
+    Duration hadoopTimeout;
 
     @Option(names = "--no-kafka", description = "Start no Kafka broker: events only on the master's events stream.")
     boolean noKafka;
@@ -121,8 +131,8 @@ public final class DemoCommand implements Callable<Integer> {
                     printShares(out, master);
                     printLaunched(out, analytics, etl);
                     printEvents(out, events, sinks.isEmpty() ? null : sinks.get(0));
-                    if (!noSpark && System.nanoTime() < end) {
-                        runSpark(out, cluster, dir, stop, List.of(analytics, etl), List.of(a, e));
+                    if ((!noSpark || !noHadoop) && System.nanoTime() < end) {
+                        runJobs(out, cluster, dir, stop, List.of(analytics, etl), List.of(a, e));
                     }
                 }
                 while (!stop.await(untilNextPrint(end), TimeUnit.NANOSECONDS) && System.nanoTime() < end) {
@@ -165,17 +175,24 @@ public final class DemoCommand implements Callable<Integer> {
 
     /**
      * Pauses the greedy frameworks (they would otherwise take back every CPU as soon as it is free), waits for their
-     * tasks to end, runs the Spark Pi job on the cluster and prints its result, then lets them compete again.
+     * tasks to end, runs the Spark Pi job and the MapReduce WordCount (through YARN on Tower) on the cluster and prints
+     * their results, then lets the frameworks compete again.
      */
-    private void runSpark(PrintWriter out, LocalCluster cluster, Path dir, CountDownLatch stop,
-                          List<GreedyFramework> frameworks, List<SchedulerClient> clients) throws InterruptedException {
-        String unavailable = SparkPiJob.unavailable();
-        if (unavailable != null) {
-            out.println("Spark job skipped: " + unavailable);
+    private void runJobs(PrintWriter out, LocalCluster cluster, Path dir, CountDownLatch stop,
+                         List<GreedyFramework> frameworks, List<SchedulerClient> clients) throws InterruptedException {
+        String noSparkHere = noSpark ? "--no-spark" : SparkPiJob.unavailable();
+        String noHadoopHere = noHadoop ? "--no-hadoop" : WordCountJob.unavailable();
+        if (noSparkHere != null && noHadoopHere != null) {
+            if (!noSpark) {
+                out.println("Spark job skipped: " + noSparkHere);
+            }
+            if (!noHadoop) {
+                out.println("Hadoop job skipped: " + noHadoopHere);
+            }
             out.println();
             return;
         }
-        out.println("Now a Spark job on the same cluster: pausing 'analytics' and 'etl' so their tasks drain.");
+        out.println("Now other workloads on the same cluster: pausing 'analytics' and 'etl' so their tasks drain.");
         frameworks.forEach(GreedyFramework::pause);
         clients.forEach(SchedulerClient::suppress);
         long drained = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -185,16 +202,31 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         String towerMaster = cluster.master().address();
-        out.println("$ tower spark-submit --master spark+tower://" + towerMaster + " --total-executor-cores 2"
-                + " --executor-cores 1 --executor-memory 512m --class dev.tower.spark.examples.Pi"
-                + " tower-spark-examples.jar 4");
-        long started = System.nanoTime();
-        SparkPiJob.Outcome outcome = SparkPiJob.run(towerMaster, dir, sparkTimeout, stop);
-        double seconds = (System.nanoTime() - started) / 1e9;
-        if (outcome.succeeded()) {
-            out.printf("Spark: %s   (%.1f s)%n", outcome.line(), seconds);
+        if (noSparkHere != null) {
+            out.println(noSpark ? "" : "Spark job skipped: " + noSparkHere);
         } else {
-            out.println("Spark job " + outcome.line());
+            out.println("$ tower spark-submit --master spark+tower://" + towerMaster + " --total-executor-cores 2"
+                    + " --executor-cores 1 --executor-memory 512m --class dev.tower.spark.examples.Pi"
+                    + " tower-spark-examples.jar 4");
+            long started = System.nanoTime();
+            SparkPiJob.Outcome outcome = SparkPiJob.run(towerMaster, dir, sparkTimeout, stop);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            out.println(outcome.succeeded() ? String.format("Spark: %s   (%.1f s)", outcome.line(), seconds)
+                    : "Spark job " + outcome.line());
+        }
+        if (stop.getCount() == 0) {
+            return;
+        }
+        if (noHadoopHere != null) {
+            out.println(noHadoop ? "" : "Hadoop job skipped: " + noHadoopHere);
+        } else {
+            out.println("$ tower yarn start --master " + towerMaster + " --nodemanagers 2   # YARN as Tower tasks");
+            out.println("$ hadoop jar hadoop-mapreduce-examples-3.4.2.jar wordcount in out   # a stock MapReduce job");
+            long started = System.nanoTime();
+            WordCountJob.Outcome outcome = WordCountJob.run(towerMaster, dir, hadoopTimeout, stop);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            out.println(outcome.succeeded() ? String.format("MapReduce WordCount on YARN on Tower: %s   (%.1f s, YARN "
+                    + "start included)", outcome.line(), seconds) : "Hadoop job " + outcome.line());
         }
         if (stop.getCount() == 0) {
             return;

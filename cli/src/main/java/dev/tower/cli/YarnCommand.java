@@ -129,7 +129,8 @@ public final class YarnCommand {
         }
     }
 
-    static List<String> toolCommand(HadoopHome home, List<String> args) {
+    /** The command line of the bridge's tool ({@code start}, {@code client-config}, {@code status}) in a JVM of its own. */
+    public static List<String> toolCommand(HadoopHome home, List<String> args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "--add-opens=java.base/java.lang=ALL-UNNAMED",

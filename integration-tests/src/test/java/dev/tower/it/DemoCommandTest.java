@@ -21,7 +21,7 @@ class DemoCommandTest {
     @Test
     void showsTheSharesAndAFewOfTheEventsKafkaAcknowledged() {
         Cluster.CliResult r = processes.cli(Duration.ofSeconds(120), "demo", "--port", "0", "--duration", "8s",
-                "--no-spark");
+                "--no-spark", "--no-hadoop");
 
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.stdout()).contains("analytics", "etl", "DOMINANT SHARE")
