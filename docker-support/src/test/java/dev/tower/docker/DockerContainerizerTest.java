@@ -169,14 +169,18 @@ class DockerContainerizerTest {
     void aTaskOverItsMemoryLimitFailsWhileItsNeighbourRunsOn() throws Exception {
         Container neighbour = docker.launch(spec(TestEngine.task("neighbour", "exec sleep 300",
                 Resources.cpusMem(0.1, 32))));
-        // The shell survives the kernel killing `tail` and exits 0: the task still fails, as Mesos has it.
+        // Even when the shell survives the kernel killing `tail` and exits 0, the task fails, as Mesos has it.
         LaunchSpec hogSpec = spec(TestEngine.task("hog", "head -c 100m /dev/zero | tail; echo survived; exit 0",
                 Resources.cpusMem(0.5, 32)));
 
         ContainerExit exit = end(docker.launch(hogSpec));
 
-        assertThat(exit).isEqualTo(new ContainerExit(0, ContainerExit.MEMORY_LIMIT));
-        assertThat(Files.readString(hogSpec.sandbox().resolve("stdout"))).contains("survived");
+        // The kernel picks the process it kills: mostly `tail` (then the shell exits 0), at times the shell itself.
+        assertThat(exit.failure()).isEqualTo(ContainerExit.MEMORY_LIMIT);
+        assertThat(exit.exitCode()).isIn(0, 137);
+        if (exit.exitCode() == 0) {
+            assertThat(Files.readString(hogSpec.sandbox().resolve("stdout"))).contains("survived");
+        }
         assertThat(neighbour.exit()).isNotDone();
         assertThat(inspect(neighbour).getState().getRunning()).isTrue();
         neighbour.kill(Duration.ZERO);

@@ -141,7 +141,7 @@ public final class Master implements AutoCloseable {
         ResourceConfig rc = new ResourceConfig()
                 .register(new SchedulerResource(gateway, audit))
                 .register(new AgentResource(gateway, audit))
-                .register(new SubmissionsResource(gateway, options.drivers().sparkHome()))
+                .register(new SubmissionsResource(gateway, options.drivers().sparkHome(), audit))
                 .register(new OperatorResource(gateway, masterId, this::health, audit))
                 .register(new EventsResource(eventStreams, masterId, this::address, this::epoch,
                         options.core().heartbeatInterval().toMillis() / 1000.0))

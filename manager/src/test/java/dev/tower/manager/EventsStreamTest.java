@@ -348,6 +348,38 @@ class EventsStreamTest {
     }
 
     @Test
+    void sparkSubmissionsAndTheirKillsAreAudited() throws Exception {
+        Stream audits = events("?type=audit.driver");
+        assertThat(post("/v1/submissions/create", null, "{\"action\":\"CreateSubmissionRequest\"}").statusCode())
+                .isEqualTo(400);
+        HttpResponse<String> created = post("/v1/submissions/create", null, "{\"action\":\"CreateSubmissionRequest\","
+                + "\"appResource\":\"file:/tmp/app.jar\",\"mainClass\":\"example.Main\",\"appArgs\":[],"
+                + "\"sparkProperties\":{\"spark.tower.executor.home\":\"/opt/spark\"},\"environmentVariables\":{},"
+                + "\"clientSparkVersion\":\"4.2.0\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        String id = Json.mapper().readTree(created.body()).path("submissionId").asText();
+        assertThat(post("/v1/submissions/kill/" + id, null, "").statusCode()).isEqualTo(200);
+
+        Sse refused = audits.next();
+        assertThat(refused.name()).isEqualTo("audit.driver.submit");
+        assertThat(refused.json().at("/data/outcome").asText()).isEqualTo("rejected");
+        assertThat(refused.json().at("/data/status").asInt()).isEqualTo(400);
+        assertThat(refused.json().at("/data/error").asText()).contains("appResource");
+        assertThat(refused.json().at("/data/api").asText()).isEqualTo("spark-rest");
+        Sse submitted = audits.next();
+        assertThat(submitted.name()).isEqualTo("audit.driver.submit");
+        assertThat(submitted.json().get("subject").asText()).isEqualTo(id);
+        assertThat(submitted.json().at("/data/outcome").asText()).isEqualTo("accepted");
+        assertThat(submitted.json().at("/data/mainClass").asText()).isEqualTo("example.Main");
+        assertThat(submitted.json().at("/data/principal").asText()).isEqualTo("anonymous");
+        assertThat(submitted.json().at("/data/source").asText()).matches("127\\.0\\.0\\.1:\\d+");
+        Sse killed = audits.next();
+        assertThat(killed.name()).isEqualTo("audit.driver.kill");
+        assertThat(killed.json().get("subject").asText()).isEqualTo(id);
+        assertThat(killed.json().at("/data/outcome").asText()).isEqualTo("accepted");
+    }
+
+    @Test
     void aBadFilterIsRefusedNamingTheParameter() throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/api/v1/events?type=task%20status"))
                 .header("Accept", "text/event-stream").timeout(WAIT).GET().build(), HttpResponse.BodyHandlers.ofString());

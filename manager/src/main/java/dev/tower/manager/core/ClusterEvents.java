@@ -64,6 +64,8 @@ public final class ClusterEvents {
     public static final String AUDIT_WEIGHTS_UPDATE = "audit.weights.update";
     public static final String AUDIT_AGENT_SUBSCRIBE = "audit.agent.subscribe";
     public static final String AUDIT_CALL_MALFORMED = "audit.call.malformed";
+    public static final String AUDIT_DRIVER_SUBMIT = "audit.driver.submit";
+    public static final String AUDIT_DRIVER_KILL = "audit.driver.kill";
 
     /** Every type, in the order of the catalogue. */
     public static final List<String> TYPES = List.of(
@@ -74,7 +76,8 @@ public final class ClusterEvents {
             TASK_LAUNCHED, TASK_STATUS, TASK_KILL_REQUESTED, DRIVER_SUBMITTED, DRIVER_UPDATED,
             WEIGHTS_UPDATED, MASTER_ELECTED, MASTER_DEPOSED,
             AUDIT_FRAMEWORK_SUBSCRIBE, AUDIT_FRAMEWORK_TEARDOWN, AUDIT_FRAMEWORK_REVIVE, AUDIT_FRAMEWORK_SUPPRESS,
-            AUDIT_TASK_LAUNCH, AUDIT_TASK_KILL, AUDIT_WEIGHTS_UPDATE, AUDIT_AGENT_SUBSCRIBE, AUDIT_CALL_MALFORMED);
+            AUDIT_TASK_LAUNCH, AUDIT_TASK_KILL, AUDIT_WEIGHTS_UPDATE, AUDIT_AGENT_SUBSCRIBE, AUDIT_CALL_MALFORMED,
+            AUDIT_DRIVER_SUBMIT, AUDIT_DRIVER_KILL);
 
     // ==== payloads ================================================================================================
 

@@ -31,7 +31,8 @@ import java.util.TreeMap;
  * {@code error}). A call rejected before it reached the core (a 400 for bad JSON) is audited too, as far as it can be
  * read.
  * <p>
- * Audited: scheduler SUBSCRIBE, ACCEPT, KILL, REVIVE, SUPPRESS, TEARDOWN; agent SUBSCRIBE; every operator call.
+ * Audited: scheduler SUBSCRIBE, ACCEPT, KILL, REVIVE, SUPPRESS, TEARDOWN; agent SUBSCRIBE; every operator call; Spark
+ * REST submissions' CREATE and KILL.
  * Not audited: DECLINE, ACKNOWLEDGE and RECONCILE, and an agent's UPDATE and HEARTBEAT — the routine traffic of the
  * protocol, up to several calls per offer or task, that changes nothing beyond what the core's own events record
  * ({@code offer.declined} with its filter, {@code task.status}); an audit record per decline would multiply the
@@ -187,6 +188,27 @@ public final class CallAudit {
                 what = "task " + subject;
             }
             publish(type, subject, who, "operator", Json.typeName(call), what, reply.status(), reply.error(), details);
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+    }
+
+    /**
+     * A Spark REST submission call ({@code api} {@code spark-rest}): {@code CREATE} of a driver (its id once created)
+     * or {@code KILL} of one, with how it was answered.
+     *
+     * @param submissionId the driver's id; null for a create that was refused
+     * @param details {@code mainClass}, {@code appResource} of a create
+     */
+    public void submission(Caller who, String call, String submissionId, int status, String error,
+                           Map<String, Object> details) {
+        try {
+            boolean create = call.equals("CREATE");
+            Map<String, Object> data = new LinkedHashMap<>(details);
+            put(data, "submissionId", submissionId);
+            publish(create ? ClusterEvents.AUDIT_DRIVER_SUBMIT : ClusterEvents.AUDIT_DRIVER_KILL, submissionId, who,
+                    "spark-rest", call, "driver " + (submissionId == null ? "of " + details.get("mainClass")
+                            : submissionId), status, error, data);
         } catch (RuntimeException e) {
             failed(e);
         }

@@ -13,11 +13,15 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.container.AsyncResponse;
+import org.glassfish.grizzly.http.server.Request;
 import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -32,35 +36,47 @@ import java.util.concurrent.TimeUnit;
 @Produces(MediaType.APPLICATION_JSON)
 public final class SubmissionsResource {
     private final CallGateway gateway;
+    private final CallAudit audit;
     private final Optional<String> driverSparkHome;
 
     /** @param driverSparkHome the master's Spark home for drivers, if it has one */
-    public SubmissionsResource(CallGateway gateway, Optional<String> driverSparkHome) {
+    public SubmissionsResource(CallGateway gateway, Optional<String> driverSparkHome, CallAudit audit) {
         this.gateway = gateway;
         this.driverSparkHome = driverSparkHome;
+        this.audit = audit;
     }
 
     @POST
     @Path("create")
     @Consumes(MediaType.WILDCARD)
-    public void create(String body, @Suspended AsyncResponse r) {
+    public void create(String body, @Context Request request, @Suspended AsyncResponse r) {
+        CallAudit.Caller who = CallAudit.Caller.of(request);
         DriverSpec spec;
         try {
             spec = SparkRestProtocol.createRequest(body);
         } catch (BadInputException e) {
-            r.resume(json(400, SparkRestProtocol.error("bad CreateSubmissionRequest: " + e.getMessage())));
+            String error = "bad CreateSubmissionRequest: " + e.getMessage();
+            audit.submission(who, "CREATE", null, 400, error, Map.of());
+            r.resume(json(400, SparkRestProtocol.error(error)));
             return;
         }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("mainClass", String.valueOf(spec.mainClass()));
+        details.put("appResource", String.valueOf(spec.appResource()));
         String home = DriverCommand.sparkHome(spec, driverSparkHome).orElse(null);
         if (home == null || !home.startsWith("/")) {
-            r.resume(json(400, SparkRestProtocol.error(home == null
+            String error = home == null
                     ? "no Spark home for the driver: start the master with --spark-home DIR (a Spark home at the same "
                     + "path on every agent), or set " + DriverCommand.SPARK_HOME_PROPERTY + " in the submission"
                     : DriverCommand.SPARK_HOME_PROPERTY + ": must be an absolute path on the agents, got '" + home
-                    + "'")));
+                    + "'";
+            audit.submission(who, "CREATE", null, 400, error, details);
+            r.resume(json(400, SparkRestProtocol.error(error)));
             return;
         }
-        call(new Command.SubmitDriver(spec), r, reply -> json(200, SparkRestProtocol.created((String) reply.body())));
+        call(new Command.SubmitDriver(spec), r, reply -> audit.submission(who, "CREATE",
+                        reply.isError() ? null : (String) reply.body(), reply.status(), reply.error(), details),
+                reply -> json(200, SparkRestProtocol.created((String) reply.body())));
     }
 
     @GET
@@ -84,8 +100,18 @@ public final class SubmissionsResource {
     @POST
     @Path("kill/{id}")
     @Consumes(MediaType.WILDCARD)
-    public void kill(@PathParam("id") String id, @Suspended AsyncResponse r) {
+    public void kill(@PathParam("id") String id, @Context Request request, @Suspended AsyncResponse r) {
+        CallAudit.Caller who = CallAudit.Caller.of(request);
         call(new Command.KillDriver(id), r, reply -> {
+            if (reply.isError()) {
+                audit.submission(who, "KILL", id, reply.status(), reply.error(), Map.of());
+            } else {
+                var outcome = (dev.tower.manager.core.DriverKill) reply.body();
+                // Spark's protocol answers 200 with success false for a driver that cannot be killed (it ended).
+                audit.submission(who, "KILL", id, outcome.success() ? 200 : 409,
+                        outcome.success() ? null : outcome.message(), Map.of());
+            }
+        }, reply -> {
             var outcome = (dev.tower.manager.core.DriverKill) reply.body();
             return json(200, SparkRestProtocol.killed(id, outcome.success(), outcome.message()));
         });
@@ -105,8 +131,15 @@ public final class SubmissionsResource {
     }
 
     private void call(Command command, AsyncResponse r, java.util.function.Function<Reply, Response> ok) {
+        call(command, r, reply -> { }, ok);
+    }
+
+    /** @param seen told of every reply, refusals included, before it is answered (to audit it) */
+    private void call(Command command, AsyncResponse r, java.util.function.Consumer<Reply> seen,
+                      java.util.function.Function<Reply, Response> ok) {
         r.setTimeout(CallGateway.REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         gateway.submit(command).thenAccept(reply -> {
+            seen.accept(reply);
             if (reply.status() == 404) {
                 String id = command instanceof Command.KillDriver k ? k.driverId() : "";
                 r.resume(json(404, SparkRestProtocol.killed(id, false, reply.error())));
