@@ -7,19 +7,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -157,8 +153,8 @@ class SparkClusterModeTest {
         cmd.addAll(List.of("--class", mainClass, EXAMPLES.toString()));
         cmd.addAll(List.of(args));
         TowerProcess p = cluster.spawnCommand("submit-" + name, cmd, Map.of("SPARK_HOME", SPARK_HOME.toString()));
-        int exit = awaitExit(p, SUBMIT_TIMEOUT);
-        String err = read(p.stderr());
+        int exit = p.awaitExit(SUBMIT_TIMEOUT);
+        String err = p.err();
         assertThat(exit).as("spark-submit exit code:\n%s", err).isZero();
         Matcher m = SUBMISSION_ID.matcher(err);
         assertThat(m.find()).as("submission id in:\n%s", err).isTrue();
@@ -171,8 +167,8 @@ class SparkClusterModeTest {
                 "--master", "spark://" + cluster.master()));
         cmd.addAll(List.of(args));
         TowerProcess p = cluster.spawnCommand("submit-" + name, cmd, Map.of("SPARK_HOME", SPARK_HOME.toString()));
-        int exit = awaitExit(p, SUBMIT_TIMEOUT);
-        return new Cluster.CliResult(exit, read(p.stdout()), read(p.stderr()));
+        int exit = p.awaitExit(SUBMIT_TIMEOUT);
+        return new Cluster.CliResult(exit, p.out(), p.err());
     }
 
     private JsonNode awaitDriverState(String id, String state) {
@@ -234,23 +230,5 @@ class SparkClusterModeTest {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private static int awaitExit(TowerProcess p, Duration timeout) {
-        try {
-            if (!p.process().waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError(p.name() + " did not finish within " + timeout + "\n" + p.tail(60));
-            }
-            return p.process().exitValue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

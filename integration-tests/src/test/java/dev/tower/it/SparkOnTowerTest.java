@@ -10,15 +10,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -66,8 +63,8 @@ class SparkOnTowerTest {
         }
         TowerProcess driver = submit("pi", options, "dev.tower.spark.examples.Pi", "8");
 
-        assertThat(awaitExit(driver)).as("spark-submit exit code").isZero();
-        assertThat(stdout(driver)).contains("Pi is roughly 3.14");
+        assertThat(driver.awaitExit(JOB_TIMEOUT)).as("spark-submit exit code").isZero();
+        assertThat(driver.out()).contains("Pi is roughly 3.14");
 
         List<TaskView> executors = executorTasks();
         assertThat(executors).as("executor tasks").hasSize(2)
@@ -99,9 +96,9 @@ class SparkOnTowerTest {
                 .findFirst().orElseThrow();
         ProcessHandle.of(agentView(victim).path("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
 
-        assertThat(awaitExit(driver)).as("spark-submit exit code").isZero();
-        assertThat(stdout(driver)).contains("Pi is roughly 3.14");
-        assertThat(stderr(driver)).as("Spark's log of the loss, with Tower's reason")
+        assertThat(driver.awaitExit(JOB_TIMEOUT)).as("spark-submit exit code").isZero();
+        assertThat(driver.out()).contains("Pi is roughly 3.14");
+        assertThat(driver.err()).as("Spark's log of the loss, with Tower's reason")
                 .containsPattern("Lost (an )?executor " + executorId + "\\b[^\\n]*" + victim.taskId() + "[^\\n]*exit");
     }
 
@@ -139,7 +136,7 @@ class SparkOnTowerTest {
         await("executors grow under the backlog").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
                 .until(() -> runningExecutors().size() >= 3);
         await("the backlog is done").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
-                .until(() -> stdout(driver).contains("backlog done"));
+                .until(() -> driver.out().contains("backlog done"));
         await("executors fall back to the minimum when idle").atMost(Duration.ofSeconds(45))
                 .pollInterval(Duration.ofMillis(250)).until(() -> runningExecutors().size() == 1);
         assertThat(executorTasks().stream().filter(t -> t.state() == TaskState.KILLED).count())
@@ -162,18 +159,18 @@ class SparkOnTowerTest {
         assertThat(Math.abs(cpus.get("analytics") - cpus.get("reporting"))).as("cores of each role: %s", cpus)
                 .isLessThanOrEqualTo(2.0);
 
-        assertThat(awaitExit(a)).isZero();
-        assertThat(awaitExit(b)).isZero();
-        assertThat(stdout(a)).contains("Pi is roughly 3.14");
-        assertThat(stdout(b)).contains("Pi is roughly 3.14");
+        assertThat(a.awaitExit(JOB_TIMEOUT)).isZero();
+        assertThat(b.awaitExit(JOB_TIMEOUT)).isZero();
+        assertThat(a.out()).contains("Pi is roughly 3.14");
+        assertThat(b.out()).contains("Pi is roughly 3.14");
     }
 
     @Test
     void aBadTowerSettingFailsFastNamingIt() {
         TowerProcess driver = submit("bad", List.of("--conf", "spark.tower.executor.maxPerAgent=lots"),
                 "dev.tower.spark.examples.Pi", "2");
-        assertThat(awaitExit(driver)).isNotZero();
-        assertThat(stderr(driver)).contains("spark.tower.executor.maxPerAgent");
+        assertThat(driver.awaitExit(JOB_TIMEOUT)).isNotZero();
+        assertThat(driver.err()).contains("spark.tower.executor.maxPerAgent");
         assertThat(activeFrameworks()).isEmpty();
     }
 
@@ -198,33 +195,9 @@ class SparkOnTowerTest {
         return cluster.spawnCommand("spark-" + name, cmd, Map.of("SPARK_HOME", SPARK_HOME.toString()));
     }
 
-    private static int awaitExit(TowerProcess p) {
-        try {
-            if (!p.process().waitFor(JOB_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError(p.name() + " did not finish within " + JOB_TIMEOUT + "\n" + p.tail(60));
-            }
-            return p.process().exitValue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private static String stdout(TowerProcess p) {
-        return read(p.stdout());
-    }
 
-    private static String stderr(TowerProcess p) {
-        return read(p.stderr());
-    }
 
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private List<TaskView> executorTasks() {
         return cluster.tasks().stream()

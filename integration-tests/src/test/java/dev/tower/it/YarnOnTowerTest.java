@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +77,7 @@ class YarnOnTowerTest {
         await("YARN ready").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
                 .until(() -> {
                     assertThat(bridge.process().isAlive()).as("tower yarn start running").isTrue();
-                    return read(bridge.stdout()).contains("YARN ready");
+                    return bridge.out().contains("YARN ready");
                 });
         System.out.printf("YARN ready %d ms after tower yarn start%n", (System.nanoTime() - start) / 1_000_000);
     }
@@ -113,7 +112,7 @@ class YarnOnTowerTest {
         assertThat(status.exitCode()).as(status.stderr()).isZero();
         assertThat(status.stdout()).contains("localhost:", "RUNNING", PLACEHOLDER);
 
-        assertThat(awaitExit(job)).as("hadoop jar exit code\n" + read(job.stderr())).isZero();
+        assertThat(job.awaitExit(JOB_TIMEOUT)).as("hadoop jar exit code\n" + job.err()).isZero();
         long jobMs = (System.nanoTime() - jobStart) / 1_000_000;
         assertThat(counts(work.resolve("out"))).isEqualTo(expected);
         String agentOfPlaceholders = held.get(0).agentId();
@@ -139,7 +138,7 @@ class YarnOnTowerTest {
         System.out.printf("WordCount on the bridge: %d ms (%d placeholders running when first seen; %.0f MB held on "
                 + "agent %s); released %d ms after the job ended%n", jobMs, held.size(), heldMem, agentOfPlaceholders,
                 releasedMs);
-        assertThat(read(bridge.stderr())).contains("grown by " + PLACEHOLDER, "released");
+        assertThat(bridge.err()).contains("grown by " + PLACEHOLDER, "released");
     }
 
     @Test
@@ -153,7 +152,7 @@ class YarnOnTowerTest {
         // Mid-job: maps have finished on grown capacity and placeholders are still held.
         await("maps done on grown capacity").atMost(JOB_TIMEOUT).pollInterval(Duration.ofMillis(250))
                 .until(() -> !job.process().isAlive()
-                        || (read(job.stderr()).matches("(?s).*map [1-9][0-9]?% .*")
+                        || (job.err().matches("(?s).*map [1-9][0-9]?% .*")
                         && !runningPlaceholders().isEmpty()));
         List<TaskView> victims = runningPlaceholders();
         assertThat(victims).as("placeholders while the job runs").isNotEmpty();
@@ -163,10 +162,10 @@ class YarnOnTowerTest {
             ProcessHandle.of(agentTask(t).path("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
         }
         await("the bridge shrinks their nodes").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-                .until(() -> victims.stream().allMatch(v -> read(bridge.stderr()).contains(
+                .until(() -> victims.stream().allMatch(v -> bridge.err().contains(
                         "placeholder " + v.taskId() + " lost (FAILED")));
 
-        assertThat(awaitExit(job)).as("hadoop jar exit code\n" + read(job.stderr())).isZero();
+        assertThat(job.awaitExit(JOB_TIMEOUT)).as("hadoop jar exit code\n" + job.err()).isZero();
         assertThat(counts(work.resolve("out"))).isEqualTo(expected);
         await("placeholders released").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                 .until(() -> runningPlaceholders().isEmpty());
@@ -196,9 +195,9 @@ class YarnOnTowerTest {
         // NodeManager process is an orphan that still heartbeats).
         await("the lost NodeManager's node set to zero").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(250))
-                .until(() -> read(bridge.stderr()).matches("(?s).*capability <memory:0, vCores:0>: its NodeManager "
+                .until(() -> bridge.err().matches("(?s).*capability <memory:0, vCores:0>: its NodeManager "
                         + "task yarn-nodemanager-\\d+ ended.*"));
-        assertThat(awaitExit(job)).as("hadoop jar exit code\n" + read(job.stderr())).isZero();
+        assertThat(job.awaitExit(JOB_TIMEOUT)).as("hadoop jar exit code\n" + job.err()).isZero();
         assertThat(counts(work.resolve("out"))).isEqualTo(expected);
     }
 
@@ -231,9 +230,9 @@ class YarnOnTowerTest {
                     together.compareAndSet(false, executors && placeholders);
                     return together.get() || !spark.process().isAlive() || !job.process().isAlive();
                 });
-        assertThat(awaitExit(spark)).as("spark-submit exit code\n" + read(spark.stderr())).isZero();
-        assertThat(read(spark.stdout())).contains("Pi is roughly 3.14");
-        assertThat(awaitExit(job)).as("hadoop jar exit code\n" + read(job.stderr())).isZero();
+        assertThat(spark.awaitExit(JOB_TIMEOUT)).as("spark-submit exit code\n" + spark.err()).isZero();
+        assertThat(spark.out()).contains("Pi is roughly 3.14");
+        assertThat(job.awaitExit(JOB_TIMEOUT)).as("hadoop jar exit code\n" + job.err()).isZero();
         assertThat(counts(work.resolve("out"))).isEqualTo(expected);
         assertThat(together).as("Spark executors and YARN placeholders ran at the same time").isTrue();
     }
@@ -313,25 +312,7 @@ class YarnOnTowerTest {
         return counts;
     }
 
-    private static int awaitExit(TowerProcess p) {
-        try {
-            if (!p.process().waitFor(JOB_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError(p.name() + " did not finish within " + JOB_TIMEOUT + "\n" + p.tail(60));
-            }
-            return p.process().exitValue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /**
      * The first port of {@code size} consecutive ports that are free now, below the ephemeral range, different for
