@@ -9,8 +9,10 @@ import dev.tower.manager.core.MasterCore;
 import dev.tower.manager.core.RegistrySnapshot;
 import dev.tower.manager.dispatch.DriverDispatcher;
 import dev.tower.manager.events.EventBus;
+import dev.tower.manager.events.RecentEvents;
 import dev.tower.manager.ha.ZooKeeperLeadership;
 import dev.tower.manager.ha.ZooKeeperRegistry;
+import dev.tower.manager.http.AgentFilesProxy;
 import dev.tower.manager.http.AgentResource;
 import dev.tower.manager.http.CallAudit;
 import dev.tower.manager.http.CallGateway;
@@ -28,6 +30,8 @@ import dev.tower.manager.http.SubmissionsResource;
 import dev.tower.manager.registry.InMemoryRegistry;
 import dev.tower.manager.registry.Registry;
 import dev.tower.manager.runtime.CoreLoop;
+import dev.tower.manager.ui.ResourceHistory;
+import dev.tower.manager.ui.WebUi;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainer;
@@ -40,6 +44,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.time.InstantSource;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -61,6 +66,8 @@ public final class Master implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Master.class);
     /** How long a master that shuts down while leading waits for its last registry writes. */
     private static final long FLUSH_ON_CLOSE_SECONDS = 2;
+    private static final java.time.Duration HISTORY_WINDOW = java.time.Duration.ofHours(1);
+    private static final java.time.Duration HISTORY_INTERVAL = java.time.Duration.ofSeconds(5);
 
     private final MasterOptions options;
     private final String masterId;
@@ -68,8 +75,14 @@ public final class Master implements AutoCloseable {
     /** The open {@code GET /api/v1/events} streams, fed by the bus; they end whenever this master stops leading. */
     private final EventStreams eventStreams = new EventStreams();
     private final CallGateway gateway = new CallGateway();
+    /** The last events, for clients that show what just happened (the web UI's events page). */
+    private final RecentEvents recentEvents = new RecentEvents(EventsResource.MAX_RECENT);
     private final ScheduledExecutorService heartbeats;
     private final HttpServer server;
+    /** Total and allocated resources over the last hour, for the web UI's charts. */
+    private final ResourceHistory history = new ResourceHistory(HISTORY_WINDOW, HISTORY_INTERVAL);
+    /** Reads agents' sandboxes for the web UI ({@link AgentFilesProxy}). */
+    private final HttpClient filesClient;
     private volatile ZooKeeperLeadership election;
     private volatile Term term;
     private volatile boolean closed;
@@ -137,20 +150,24 @@ public final class Master implements AutoCloseable {
         this.masterId = IdGenerator.random().next("master");
         this.events = new EventBus(masterId);
         events.add(eventStreams);
+        events.add(recentEvents);
         CallAudit audit = new CallAudit(events, InstantSource.system());
+        this.filesClient = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
         ResourceConfig rc = new ResourceConfig()
                 .register(new SchedulerResource(gateway, audit))
                 .register(new AgentResource(gateway, audit))
                 .register(new SubmissionsResource(gateway, options.drivers().sparkHome(), audit))
-                .register(new OperatorResource(gateway, masterId, this::health, audit))
+                .register(new OperatorResource(gateway, masterId, this::health, audit, history::samples))
+                .register(new AgentFilesProxy(gateway, filesClient))
                 .register(new EventsResource(eventStreams, masterId, this::address, this::epoch,
-                        options.core().heartbeatInterval().toMillis() / 1000.0))
+                        options.core().heartbeatInterval().toMillis() / 1000.0, recentEvents))
                 .register(ErrorMapper.class);
         rc.property("jersey.config.server.wadl.disableWadl", true);
         URI uri = URI.create("http://" + options.bindHost() + ":" + options.port() + "/");
         GrizzlyHttpContainer jersey = ContainerFactory.createContainer(GrizzlyHttpContainer.class, rc);
         this.server = GrizzlyHttpServerFactory.createHttpServer(uri, false);
-        server.getServerConfiguration().addHttpHandler(new StreamCallHandler(gateway, new Routing(), jersey, audit), "/");
+        server.getServerConfiguration().addHttpHandler(new StreamCallHandler(gateway, new Routing(), jersey, audit, new WebUi()),
+                "/");
         server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tower-heartbeats");
@@ -189,6 +206,7 @@ public final class Master implements AutoCloseable {
         }
         long hb = options.core().heartbeatInterval().toMillis();
         m.heartbeats.scheduleAtFixedRate(m::heartbeat, hb, hb, TimeUnit.MILLISECONDS);
+        m.heartbeats.scheduleAtFixedRate(m::sampleResources, 0, HISTORY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         if (options.zooKeeper() == null) {
             m.serve(new MasterCore(options.core(), InstantSource.system(), IdGenerator.random()),
                     new InMemoryRegistry(), "master " + m.masterId + " at " + m.address() + " leads (no ZooKeeper)", 0, 0);
@@ -284,6 +302,18 @@ public final class Master implements AutoCloseable {
             t.streams.heartbeat();
         }
         eventStreams.heartbeat();
+    }
+
+    /** One point of the resource history, read through the core like any query; nothing while not leading. */
+    private void sampleResources() {
+        if (term == null) {
+            return;
+        }
+        gateway.submit(new dev.tower.manager.core.Command.Query(core -> core.reader().sample())).thenAccept(reply -> {
+            if (!reply.isError() && reply.body() instanceof dev.tower.api.operator.ResourceSample s) {
+                history.add(s);
+            }
+        });
     }
 
     HealthView health() {

@@ -113,6 +113,103 @@ public final class StateReader {
                 frameworks(), tasks(), completedTasks(completedLimit), roles());
     }
 
+    /** Counts and totals only: what the web UI's overview polls, cheap at 10,000 tasks. */
+    public dev.tower.api.operator.SummaryView summary() {
+        Map<String, Integer> agents = new TreeMap<>();
+        Resources total = Resources.EMPTY;
+        Resources allocated = Resources.EMPTY;
+        int offers = 0;
+        for (AgentRecord a : core.agents().values()) {
+            agents.merge(a.status.name(), 1, Integer::sum);
+            total = total.plus(a.info.resources());
+            allocated = allocated.plus(a.used).plus(a.offered);
+            offers += a.offers.size();
+        }
+        Map<String, Integer> frameworks = new TreeMap<>();
+        for (FrameworkRecord f : core.frameworks().values()) {
+            frameworks.merge(f.connected() ? "CONNECTED" : "DISCONNECTED", 1, Integer::sum);
+            if (core.allocator().isSuppressed(f.id())) {
+                frameworks.merge("SUPPRESSED", 1, Integer::sum);
+            }
+        }
+        Map<String, Integer> tasks = new TreeMap<>();
+        for (TaskRecord t : core.tasks().values()) {
+            tasks.merge(t.state.name(), 1, Integer::sum);
+        }
+        for (TaskRecord t : core.completed().values()) {
+            tasks.merge(t.state.name(), 1, Integer::sum);
+        }
+        return new dev.tower.api.operator.SummaryView(null, MasterVersion.VERSION, core.startedAt() / 1000.0,
+                core.epoch(), agents, frameworks, tasks, offers, total, allocated, roles());
+    }
+
+    /** The cluster's resources now, for the history the web UI charts. */
+    public dev.tower.api.operator.ResourceSample sample() {
+        Resources total = Resources.EMPTY;
+        Resources allocated = Resources.EMPTY;
+        for (AgentRecord a : core.agents().values()) {
+            total = total.plus(a.info.resources());
+            allocated = allocated.plus(a.used).plus(a.offered);
+        }
+        return new dev.tower.api.operator.ResourceSample(core.nowMillis() / 1000.0, total, allocated);
+    }
+
+    /**
+     * Active tasks, then the remembered completed ones (or the reverse order with {@code newestFirst}), those
+     * {@code filter} keeps, from {@code offset}, at most {@code limit}; with how many the filter kept in all.
+     */
+    public TaskPage tasks(TaskFilter filter, boolean newestFirst, int offset, int limit) {
+        List<TaskRecord> all = new ArrayList<>(core.tasks().size() + core.completed().size());
+        all.addAll(core.tasks().values());
+        all.addAll(core.completed().values());
+        if (newestFirst) {
+            java.util.Collections.reverse(all);
+        }
+        List<TaskView> page = new ArrayList<>();
+        int matched = 0;
+        for (TaskRecord t : all) {
+            if (!filter.keeps(t)) {
+                continue;
+            }
+            if (matched >= offset && page.size() < limit) {
+                page.add(view(t));
+            }
+            matched++;
+        }
+        return new TaskPage(matched, page);
+    }
+
+    /**
+     * Which tasks a listing keeps; a null field keeps all.
+     *
+     * @param text matched, ignoring case, anywhere in the task's id or name
+     */
+    public record TaskFilter(dev.tower.api.model.TaskState state, String framework, String agent, String text) {
+        boolean keeps(TaskRecord t) {
+            return keeps(t.state, t.frameworkId, t.agentId, t.info.taskId(), t.info.name());
+        }
+
+        public boolean keeps(TaskView t) {
+            return keeps(t.state(), t.frameworkId(), t.agentId(), t.taskId(), t.name());
+        }
+
+        private boolean keeps(dev.tower.api.model.TaskState s, String frameworkId, String agentId, String id,
+                              String name) {
+            return (state == null || s == state)
+                    && (framework == null || framework.equals(frameworkId))
+                    && (agent == null || agent.equals(agentId))
+                    && (text == null || contains(id, text) || contains(name, text));
+        }
+
+        private static boolean contains(String s, String part) {
+            return s != null && s.toLowerCase(java.util.Locale.ROOT).contains(part.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** One page of a task listing and how many tasks matched in all. */
+    public record TaskPage(int total, List<TaskView> tasks) {
+    }
+
     /**
      * For each agent (or just {@code agentId}), why {@code frameworkId} is not being offered its resources now.
      * Empty when the framework is unknown.

@@ -14,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -39,9 +38,6 @@ public final class EventStreams implements EventSink {
     /** How long a dropped stream's writer may take to say why before its connection is cut. */
     public static final Duration DEFAULT_STUCK_GRACE = Duration.ofSeconds(5);
     private static final Object HEARTBEAT = new EventStreamControl.Heartbeat();
-    /** RFC 3339, always with milliseconds (Instant.toString leaves out a zero fraction). */
-    private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter
-            .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
     private final int queueLimit;
     private final int maxStreams;
@@ -199,8 +195,7 @@ public final class EventStreams implements EventSink {
     }
 
     private static OutboundSseEvent event(Stream s, ClusterEvent e) {
-        ClusterEventView view = new ClusterEventView(e.id(), e.type(), e.subject(),
-                TIME.format(Instant.ofEpochMilli(e.timeMillis())), e.summary(), e.data());
+        ClusterEventView view = dev.tower.manager.events.RecentEvents.view(e);
         return s.sse.newEventBuilder()
                 .id(e.id())
                 .name(e.type())

@@ -28,15 +28,40 @@ public final class EventsResource {
     private final java.util.function.Supplier<String> address;
     private final LongSupplier epoch;
     private final double heartbeatSeconds;
+    private final dev.tower.manager.events.RecentEvents recent;
+    /** The most events one {@code GET /api/v1/events/recent} returns. */
+    public static final int MAX_RECENT = 1000;
 
     /** @param epoch this master's epoch while it leads, else -1 */
     public EventsResource(EventStreams streams, String masterId, java.util.function.Supplier<String> address,
-                          LongSupplier epoch, double heartbeatSeconds) {
+                          LongSupplier epoch, double heartbeatSeconds, dev.tower.manager.events.RecentEvents recent) {
+        this.recent = recent;
         this.streams = streams;
         this.masterId = masterId;
         this.address = address;
         this.epoch = epoch;
         this.heartbeatSeconds = heartbeatSeconds;
+    }
+
+    /**
+     * {@code GET /api/v1/events/recent[?type=PREFIX][&subject=ID][&limit=N]}: the newest events this master
+     * published (at most {@value #MAX_RECENT}, oldest first), what a client shows before the stream's first event.
+     */
+    @GET
+    @Path("recent")
+    @Produces(MediaType.APPLICATION_JSON)
+    public String recent(@QueryParam("type") List<String> types, @QueryParam("subject") String subject,
+                         @QueryParam("limit") @jakarta.ws.rs.DefaultValue("200") int limit) {
+        EventFilter filter;
+        try {
+            filter = EventFilter.of(types, subject);
+        } catch (IllegalArgumentException e) {
+            throw Replies.failure(400, e.getMessage());
+        }
+        if (limit < 0 || limit > MAX_RECENT) {
+            throw Replies.failure(400, "limit: must be 0.." + MAX_RECENT);
+        }
+        return dev.tower.api.codec.Json.write(recent.newest(filter, limit));
     }
 
     @GET

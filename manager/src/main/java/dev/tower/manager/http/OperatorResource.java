@@ -35,8 +35,13 @@ public final class OperatorResource {
     private final String masterId;
     private final Supplier<HealthView> health;
     private final CallAudit audit;
+    private final Supplier<List<dev.tower.api.operator.ResourceSample>> history;
+    /** The most tasks one page of {@code GET /api/v1/tasks?limit=} holds. */
+    static final int MAX_PAGE = 1000;
 
-    public OperatorResource(CallGateway gateway, String masterId, Supplier<HealthView> health, CallAudit audit) {
+    public OperatorResource(CallGateway gateway, String masterId, Supplier<HealthView> health, CallAudit audit,
+                            Supplier<List<dev.tower.api.operator.ResourceSample>> history) {
+        this.history = history;
         this.gateway = gateway;
         this.masterId = masterId;
         this.health = health;
@@ -78,11 +83,18 @@ public final class OperatorResource {
         read(r, StateReader::roles);
     }
 
-    /** Active tasks, then the most recent completed ones; {@code state} and {@code framework} filter. */
+    /**
+     * Active tasks, then the most recent completed ones; {@code state}, {@code framework}, {@code agent} and {@code q}
+     * (part of the id or name) filter. With {@code limit}, one page from {@code offset} (newest first with
+     * {@code order=newest}), and the number of matching tasks in the {@code X-Total-Count} header.
+     */
     @GET
     @Path("api/v1/tasks")
     public void tasks(@QueryParam("state") String state, @QueryParam("framework") String framework,
-                      @QueryParam("completed") @DefaultValue("1000") int completed, @Suspended AsyncResponse r) {
+                      @QueryParam("agent") String agent, @QueryParam("q") String text,
+                      @QueryParam("completed") @DefaultValue("1000") int completed,
+                      @QueryParam("offset") @DefaultValue("0") int offset, @QueryParam("limit") Integer limit,
+                      @QueryParam("order") @DefaultValue("oldest") String order, @Suspended AsyncResponse r) {
         TaskState wanted = null;
         if (state != null && !state.isBlank()) {
             try {
@@ -92,14 +104,57 @@ public final class OperatorResource {
                 return;
             }
         }
-        TaskState filter = wanted;
+        if (!order.equals("oldest") && !order.equals("newest")) {
+            r.resume(Replies.error(400, "order: must be 'oldest' or 'newest', not '" + order + "'"));
+            return;
+        }
+        if (offset < 0 || limit != null && (limit < 0 || limit > MAX_PAGE)) {
+            r.resume(Replies.error(400, offset < 0 ? "offset: must be >= 0" : "limit: must be 0.." + MAX_PAGE));
+            return;
+        }
+        StateReader.TaskFilter filter = new StateReader.TaskFilter(wanted, blankToNull(framework), blankToNull(agent),
+                blankToNull(text));
+        if (limit != null) {
+            r.setTimeout(30, java.util.concurrent.TimeUnit.SECONDS);
+            boolean newest = order.equals("newest");
+            gateway.submit(new Command.Query(core -> core.reader().tasks(filter, newest, offset, limit)))
+                    .thenAccept(reply -> r.resume(reply.body() instanceof StateReader.TaskPage p ? page(p)
+                            : Replies.toResponse(reply)));
+            return;
+        }
         read(r, s -> {
             List<TaskView> all = new ArrayList<>(s.tasks());
             all.addAll(s.completedTasks(Math.max(0, completed)));
-            all.removeIf(t -> (filter != null && t.state() != filter)
-                    || (framework != null && !framework.equals(t.frameworkId())));
+            all.removeIf(t -> !filter.keeps(t));
             return all;
         });
+    }
+
+    private static jakarta.ws.rs.core.Response page(StateReader.TaskPage page) {
+        return jakarta.ws.rs.core.Response.ok(Json.write(page.tasks()), MediaType.APPLICATION_JSON_TYPE)
+                .header("X-Total-Count", page.total()).build();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    /** Counts and totals: the web UI's overview, cheap at any cluster size. */
+    @GET
+    @Path("api/v1/summary")
+    public void summary(@Suspended AsyncResponse r) {
+        read(r, s -> {
+            var v = s.summary();
+            return new dev.tower.api.operator.SummaryView(masterId, v.version(), v.startedAt(), v.epoch(), v.agents(),
+                    v.frameworks(), v.tasks(), v.offers(), v.total(), v.allocated(), v.roles());
+        });
+    }
+
+    /** The cluster's total and allocated resources over the last hour, oldest first. */
+    @GET
+    @Path("api/v1/history")
+    public String history() {
+        return Json.write(history.get());
     }
 
     @GET

@@ -44,8 +44,11 @@ public final class StreamCallHandler extends HttpHandler {
     private final LeaderRouting routing;
     private final GrizzlyHttpContainer jersey;
     private final CallAudit audit;
+    private final dev.tower.manager.ui.WebUi ui;
 
-    public StreamCallHandler(CallGateway core, LeaderRouting routing, GrizzlyHttpContainer jersey, CallAudit audit) {
+    public StreamCallHandler(CallGateway core, LeaderRouting routing, GrizzlyHttpContainer jersey, CallAudit audit,
+                             dev.tower.manager.ui.WebUi ui) {
+        this.ui = ui;
         this.core = core;
         this.routing = routing;
         this.jersey = jersey;
@@ -66,6 +69,15 @@ public final class StreamCallHandler extends HttpHandler {
     public void service(Request request, Response response) throws Exception {
         String streamId = request.getHeader(CallGateway.STREAM_HEADER);
         String path = request.getRequestURI();
+        if (ui.handles(request)) {
+            // A standby sends browsers to the leader; with no leader yet it shows the UI, which waits for one.
+            if (!routing.serving() && routing.leaderAddress() != null) {
+                sendToLeader(request, response, path);
+            } else {
+                ui.serve(request, response);
+            }
+            return;
+        }
         if (!routing.serving() && !HEALTH_PATH.equals(path)) {
             sendToLeader(request, response, path);
             return;

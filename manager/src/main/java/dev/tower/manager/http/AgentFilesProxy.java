@@ -1,0 +1,98 @@
+package dev.tower.manager.http;
+
+import dev.tower.api.operator.AgentView;
+import dev.tower.manager.core.Command;
+import dev.tower.manager.core.Reply;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET /api/v1/agents/{agentId}/files/{read|browse}?task=&framework=&path=&offset=&length=}: an agent's
+ * {@code /files} API through the master, so that a browser (the web UI) needs to reach only the master. The agent's
+ * answer, error or not, is passed on as it is; an agent the master cannot reach is a 502 naming it.
+ */
+@Path("/api/v1/agents/{agentId}/files")
+@Produces(MediaType.APPLICATION_JSON)
+public final class AgentFilesProxy {
+    private static final Set<String> PARAMS = Set.of("task", "framework", "path", "offset", "length");
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final CallGateway gateway;
+    private final HttpClient http;
+
+    public AgentFilesProxy(CallGateway gateway, HttpClient http) {
+        this.gateway = gateway;
+        this.http = http;
+    }
+
+    @GET
+    @Path("read")
+    public void read(@PathParam("agentId") String agentId, @Context UriInfo uri, @Suspended AsyncResponse r) {
+        forward(agentId, "read", uri, r);
+    }
+
+    @GET
+    @Path("browse")
+    public void browse(@PathParam("agentId") String agentId, @Context UriInfo uri, @Suspended AsyncResponse r) {
+        forward(agentId, "browse", uri, r);
+    }
+
+    private void forward(String agentId, String op, UriInfo uri, AsyncResponse r) {
+        r.setTimeout(CallGateway.REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        String query = query(uri.getQueryParameters());
+        gateway.submit(new Command.Query(core -> core.reader().agent(agentId).<Reply>map(Reply::ok)
+                .orElse(Reply.notFound("agentId: unknown agent '" + agentId + "'")))).thenAccept(reply -> {
+                    Reply found = reply.body() instanceof Reply inner ? inner : reply;
+                    if (found.isError()) {
+                        r.resume(Replies.toResponse(found));
+                        return;
+                    }
+                    AgentView agent = (AgentView) found.body();
+                    String where = agent.hostname() + ":" + agent.port();
+                    HttpRequest request = HttpRequest.newBuilder(
+                            URI.create("http://" + where + "/files/" + op + query)).timeout(TIMEOUT).GET().build();
+                    http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, error) -> {
+                        if (error != null) {
+                            r.resume(Replies.error(502, "agent " + agentId + " at " + where + " cannot be reached: "
+                                    + (error.getCause() != null ? error.getCause() : error)));
+                        } else {
+                            r.resume(Response.status(resp.statusCode()).type(MediaType.APPLICATION_JSON_TYPE)
+                                    .entity(resp.body()).build());
+                        }
+                    });
+                });
+    }
+
+    /** Only the parameters the agent's API knows, encoded again (never a raw query spliced into a URL). */
+    private static String query(Map<String, List<String>> params) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, List<String>> e : params.entrySet()) {
+            if (!PARAMS.contains(e.getKey()) || e.getValue().isEmpty()) {
+                continue;
+            }
+            sb.append(sb.isEmpty() ? '?' : '&').append(e.getKey()).append('=')
+                    .append(URLEncoder.encode(e.getValue().get(0), StandardCharsets.UTF_8));
+        }
+        return sb.toString();
+    }
+}
