@@ -141,6 +141,9 @@ const live = {
 
   async connect() {
     const controller = new AbortController();
+    // Leaving the page must free the connection at once: a browser allows only six per host.
+    const leave = () => controller.abort();
+    window.addEventListener('pagehide', leave);
     try {
       const r = await fetch('/api/v1/events', { headers: { Accept: 'text/event-stream' }, signal: controller.signal });
       if (!r.ok || !r.body) throw new Error('HTTP ' + r.status);
@@ -151,6 +154,8 @@ const live = {
     } catch (e) {
       // fall through: the stream ended or could not open
     }
+    window.removeEventListener('pagehide', leave);
+    if (controller.signal.aborted) return;
     this.setConnected(false);
     await this.checkLeader();
     setTimeout(() => this.connect(), this.retry);
