@@ -76,6 +76,10 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("tower-demo-");
         PrintWriter out = new PrintWriter(System.out, true);
+        if (port != 0) {
+            out.println("Tower web UI: http://127.0.0.1:" + port + "/   (open it in a browser; live once the cluster"
+                    + " is up)");
+        }
         KafkaBroker broker = noKafka ? null : startBroker(out, dir);
         try {
             return run(out, dir, broker);
@@ -105,6 +109,9 @@ public final class DemoCommand implements Callable<Integer> {
         List<KafkaEventSink> sinks = new ArrayList<>();
         try (LocalCluster cluster = LocalCluster.start(dir, port, 1, 0, 2,
                 Resources.parse("cpus:4;mem:4096;disk:10000"), weights, (master, masterDir) -> {
+                    if (port == 0) { // known only now
+                        out.println("Tower web UI: http://" + master.address() + "/   (open it in a browser)");
+                    }
                     master.events().add(events);
                     if (broker != null) {
                         sinks.add(kafka.attach(master, broker.bootstrapServers(), masterDir,
@@ -114,7 +121,7 @@ public final class DemoCommand implements Callable<Integer> {
             if (!cluster.awaitAgents(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("agents did not register within 60 s");
             }
-            out.println("Tower master ready at " + cluster.masterUrl());
+            out.println("Tower master ready at " + cluster.masterUrl() + "; web UI at " + cluster.masterUrl() + "/");
             out.println("Two frameworks compete for 8 CPUs: 'analytics' (weight 1) and 'etl' (weight 3).");
             out.println("Expect DRF to settle at dominant shares of about 25% and 75%.");
             out.println();

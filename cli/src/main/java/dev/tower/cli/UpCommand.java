@@ -102,11 +102,13 @@ public final class UpCommand implements Callable<Integer> {
                 return 1;
             }
             if (masters == 1) {
-                System.out.println("Tower master ready at " + cluster.masterUrl() + " with " + agents + " agent(s)");
+                System.out.println("Tower master ready at " + cluster.masterUrl() + " with " + agents + " agent(s);"
+                        + " web UI at " + cluster.masterUrl() + "/");
             } else {
                 System.out.println("Tower masters at " + cluster.masterAddresses() + " (leader "
                         + cluster.master().address() + ") ready with " + agents + " agent(s); use --master "
-                        + cluster.masterUrl());
+                        + cluster.masterUrl() + "; web UI at http://" + cluster.master().address() + "/ (any master's"
+                        + " sends you to the leader)");
             }
             if (bootstrap != null) {
                 System.out.println("Events go to Kafka at " + bootstrap + " (topics " + kafka.eventsTopic + ", "

@@ -24,7 +24,8 @@ class DemoCommandTest {
                 "--no-spark", "--no-hadoop");
 
         assertThat(r.exitCode()).as(r.stderr()).isZero();
-        assertThat(r.stdout()).contains("analytics", "etl", "DOMINANT SHARE")
+        assertThat(r.stdout()).containsPattern("(?s)Tower web UI: http://127\\.0\\.0\\.1:\\d+/.*DOMINANT SHARE")
+                .contains("analytics", "etl", "DOMINANT SHARE")
                 .containsPattern("A few of the \\d+ cluster events so far")
                 .containsPattern("master\\.elected +master-")
                 .containsPattern("framework\\.subscribed +fw-")
