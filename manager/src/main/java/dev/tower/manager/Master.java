@@ -46,6 +46,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -321,12 +322,13 @@ public final class Master implements AutoCloseable {
         Term t = term;
         String zk = e == null ? null : e.connectionState();
         if (t != null) {
-            return new HealthView("ok", "leader", t.epoch, address(), masterId, zk, null, events.sinkViews());
+            return new HealthView("ok", "leader", t.epoch, address(), masterId, zk, null, events.sinkViews(),
+                    e == null ? List.of() : e.masters());
         }
         Optional<LeaderInfo> leader = otherLeader();
         return new HealthView("ok", "standby", leader.map(LeaderInfo::epoch).orElse(null),
                 leader.map(LeaderInfo::address).orElse(null), masterId, zk,
-                e == null ? "not started" : e.standbyReason(), events.sinkViews());
+                e == null ? "not started" : e.standbyReason(), events.sinkViews(), e == null ? List.of() : e.masters());
     }
 
     /** Whether this master leads now (serves the API). */

@@ -84,6 +84,11 @@ public record ZooKeeperUrl(String connectString, String root) {
         return root + "/leader/current";
     }
 
+    /** Where every master, leading or not, announces its address (an ephemeral node per master). */
+    public String mastersPath() {
+        return root + "/masters";
+    }
+
     public String registryPath() {
         return root + "/registry";
     }

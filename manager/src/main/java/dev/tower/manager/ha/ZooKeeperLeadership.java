@@ -8,6 +8,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.SessionConnectionStateErrorPolicy;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -19,6 +20,8 @@ import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -71,6 +74,8 @@ public final class ZooKeeperLeadership implements AutoCloseable {
     private final String address;
     private final Listener listener;
     private final CuratorFramework client;
+    /** This master's address under {@link ZooKeeperUrl#mastersPath()}. */
+    private final PersistentNode presence;
     private final Watcher leaderWatcher = event -> {
         if (event.getType() != Watcher.Event.EventType.None) {
             watchLeader();
@@ -112,6 +117,9 @@ public final class ZooKeeperLeadership implements AutoCloseable {
                 // switch to the addresses the ensemble reports of itself, which may not be reachable from here.
                 .ensembleTracker(false)
                 .build();
+        // Re-created by Curator after a session loss, removed with the session when this master dies.
+        this.presence = new PersistentNode(client, CreateMode.EPHEMERAL, false, url.mastersPath() + "/" + masterId,
+                address.getBytes(StandardCharsets.UTF_8));
         String name = "tower-election-" + masterId;
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, name);
@@ -132,7 +140,36 @@ public final class ZooKeeperLeadership implements AutoCloseable {
             }
         });
         client.start();
+        presence.start();
         run(this::contend);
+    }
+
+    /**
+     * The addresses of every master announced in ZooKeeper, this one included; empty while not connected. A web UI
+     * page remembers them, to find the new leader when the master it was served by is gone.
+     */
+    public List<String> masters() {
+        if (!isConnected()) {
+            return List.of();
+        }
+        try {
+            List<String> out = new ArrayList<>();
+            for (String child : client.getChildren().forPath(url.mastersPath())) {
+                try {
+                    out.add(new String(client.getData().forPath(url.mastersPath() + "/" + child),
+                            StandardCharsets.UTF_8));
+                } catch (KeeperException.NoNodeException gone) {
+                    // that master left between the two reads
+                }
+            }
+            out.sort(null);
+            return out;
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        } catch (Exception e) {
+            log.debug("cannot list the masters: {}", e.toString());
+            return List.of();
+        }
     }
 
     // ==== state, read from any thread =============================================================================
@@ -455,6 +492,11 @@ public final class ZooKeeperLeadership implements AutoCloseable {
             }
         }
         thread.shutdownNow();
+        try {
+            presence.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("leaving the masters' list: {}", e.toString());
+        }
         client.close();
     }
 }

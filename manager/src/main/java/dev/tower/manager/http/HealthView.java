@@ -17,6 +17,8 @@ import java.util.List;
  * @param reason why a standby is not leading (e.g. ZooKeeper cannot be reached); absent on a leader
  * @param eventSinks where this master sends its events besides its events stream (Kafka), and how far behind each
  *                   is; absent when none
+ * @param masters every master announced in ZooKeeper ({@code host:port}), this one included; absent without
+ *                ZooKeeper
  */
 public record HealthView(
         String status,
@@ -26,5 +28,6 @@ public record HealthView(
         String masterId,
         String zookeeper,
         String reason,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<EventSinkView> eventSinks) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<EventSinkView> eventSinks,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> masters) {
 }

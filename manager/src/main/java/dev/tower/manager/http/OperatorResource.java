@@ -51,8 +51,10 @@ public final class OperatorResource {
     /** Answered by this master whatever its role (standbys redirect every other path to the leader). */
     @GET
     @Path("health")
-    public String health() {
-        return Json.write(health.get());
+    public jakarta.ws.rs.core.Response health() {
+        // Readable from any origin: a web UI page whose master died asks the other masters which one leads now.
+        return jakarta.ws.rs.core.Response.ok(Json.write(health.get()), MediaType.APPLICATION_JSON_TYPE)
+                .header("Access-Control-Allow-Origin", "*").build();
     }
 
     @GET

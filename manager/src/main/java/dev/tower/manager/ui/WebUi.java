@@ -24,9 +24,12 @@ public final class WebUi {
             "app.js", "text/javascript; charset=utf-8",
             "style.css", "text/css; charset=utf-8",
             "favicon.svg", "image/svg+xml");
-    /** Scripts and styles from the master only; no inline script can run even if a task's name carries one. */
+    /**
+     * Scripts and styles from the master only: no inline script can run even if a task's name carries one. The page
+     * may read other masters' {@code /health}, to find the leader when its own master is gone.
+     */
     private static final String POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-            + " connect-src 'self'; frame-ancestors 'none'";
+            + " connect-src 'self' http: https:; frame-ancestors 'none'";
 
     private final Map<String, byte[]> files;
 

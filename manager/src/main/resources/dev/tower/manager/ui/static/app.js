@@ -215,12 +215,40 @@ const live = {
     document.getElementById('live').title = on ? 'live: events stream open' : 'not live: reconnecting';
   },
 
+  // This page's master is gone: ask the other masters it named which one leads now, and go there.
+  async findLeader() {
+    let known = [];
+    try {
+      known = JSON.parse(localStorage.getItem('tower.masters') || '[]');
+    } catch (e) {
+      return false;
+    }
+    for (const m of known) {
+      if (m === location.host) continue;
+      try {
+        const r = await fetch('http://' + m + '/health', { cache: 'no-store', signal: AbortSignal.timeout(3000) });
+        const b = await r.json();
+        const leader = b.role === 'leader' ? m : b.leader;
+        if (leader && leader !== location.host) {
+          location.replace('http://' + leader + location.pathname + location.search);
+          return true;
+        }
+      } catch (e) {
+        // that one is gone too, or not answering yet
+      }
+    }
+    return false;
+  },
+
   // A standby sends the browser to the leader, keeping the page the user is on.
   async checkLeader() {
     const banner = document.getElementById('banner');
     try {
       const { body } = await api('/health');
       this.health = body;
+      if (body.masters && body.masters.length) {
+        localStorage.setItem('tower.masters', JSON.stringify(body.masters));
+      }
       if (body.role === 'standby' && body.leader) {
         location.replace('http://' + body.leader + location.pathname + location.search);
         return;
@@ -230,6 +258,7 @@ const live = {
       banner.hidden = body.role === 'leader';
       if (body.role !== 'leader') banner.textContent = 'No leading master yet: ' + (body.reason || 'waiting') + '.';
     } catch (e) {
+      if (await this.findLeader()) return;
       banner.hidden = false;
       banner.textContent = `The master at ${location.host} cannot be reached; retrying. ` +
         'With several masters, open the UI of another one: it sends you to the leader.';
