@@ -47,6 +47,8 @@ class EventStreamsTest {
         final int blockAfter;
         volatile boolean closed;
         volatile boolean broken;
+        /** A write is blocked: the consumer does not read. */
+        volatile boolean blocked;
 
         Sink(int blockAfter) {
             this.blockAfter = blockAfter;
@@ -70,6 +72,7 @@ class EventStreamsTest {
         @Override
         public CompletionStage<?> send(OutboundSseEvent event) {
             if (sent.size() >= blockAfter) {
+                blocked = true;
                 try {
                     released.await();
                 } catch (InterruptedException e) {
@@ -139,14 +142,14 @@ class EventStreamsTest {
             cut.set(true);
             stuck.cut();
         });
-        for (long n = 1; n <= 20; n++) {
+        streams.publish(event(1));
+        await().atMost(WAIT).until(() -> stuck.blocked); // else the writer may still deliver the ERROR and close
+        for (long n = 2; n <= 20; n++) {
             streams.publish(event(n));
         }
-        // The stream is dropped by its writer thread; each heartbeat after that (the grace is zero) cuts it.
-        await().atMost(WAIT).until(() -> {
-            streams.heartbeat();
-            return cut.get();
-        });
+        streams.heartbeat(); // the grace is over at once
+
+        assertThat(cut).isTrue();
         await().atMost(WAIT).until(() -> stuck.closed);
         assertThat(streams.count()).isZero();
     }
