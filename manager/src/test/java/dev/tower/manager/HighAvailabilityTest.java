@@ -260,7 +260,19 @@ class HighAvailabilityTest {
             assertThat(health.get("epoch").asLong()).isEqualTo(leader.epoch());
             assertThat(health.get("masterId").asText()).isEqualTo(standby.masterId());
             assertThat(health.get("zookeeper").asText()).isEqualTo("CONNECTED");
+
+            // A browser opening a standby's web UI page is sent to the same page on the leader.
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(
+                    URI.create("http://" + standby.address() + "/tasks?state=RUNNING")).timeout(WAIT)
+                    .header("Accept", "text/html").GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(307);
+            assertThat(page.headers().firstValue("Location"))
+                    .contains("http://" + leader.address() + "/tasks?state=RUNNING");
         }
+        // Every master is listed (the web UI finds the next leader through them), in any master's /health.
+        await().atMost(WAIT).untilAsserted(() -> assertThat(json(get(three.get(2), "/health")).get("masters"))
+                .extracting(JsonNode::asText)
+                .containsExactlyInAnyOrderElementsOf(three.stream().map(Master::address).toList()));
         JsonNode health = json(get(leader, "/health"));
         assertThat(health.get("role").asText()).isEqualTo("leader");
         assertThat(health.get("epoch").asLong()).isEqualTo(leader.epoch());
