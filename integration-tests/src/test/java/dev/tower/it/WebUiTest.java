@@ -170,6 +170,21 @@ class WebUiTest {
         browser.screenshot("events");
     }
 
+    @Test
+    void theMasterPassesOnTheAgentsFilesApiSoABrowserNeedsOnlyTheMaster() {
+        TaskView echo = cluster.tasks().stream().filter(t -> t.taskId().equals("ui-echo")).findFirst().orElseThrow();
+        String files = "/api/v1/agents/" + echo.agentId() + "/files/";
+
+        assertThat(cluster.getOk(files + "read?task=ui-echo&path=stdout&offset=0")).contains(ECHO_LINE);
+        assertThat(cluster.getOk(files + "browse?task=ui-echo&framework=" + echo.frameworkId()))
+                .contains("\"path\":\"stdout\"", "\"path\":\"stderr\"");
+        var escape = cluster.get(files + "read?task=ui-echo&path=..%2F..%2Fetc%2Fpasswd");
+        assertThat(escape.statusCode()).isEqualTo(400);
+        assertThat(escape.body()).contains("escapes the sandbox");
+        assertThat(cluster.get("/api/v1/agents/agent-unknown/files/read?task=ui-echo&path=stdout").statusCode())
+                .isEqualTo(404);
+    }
+
     private static String frameworkOf(String taskId) {
         return cluster.tasks().stream().filter(t -> t.taskId().equals(taskId)).map(TaskView::frameworkId)
                 .findFirst().orElseThrow();
