@@ -700,10 +700,18 @@ async function eventsPage(view) {
   type.addEventListener('input', redraw);
   text.addEventListener('input', redraw);
   redraw();
+  // Busy clusters publish thousands of events a second: rows are added once per frame, not per event.
+  let pending = [];
+  const flush = () => {
+    const rows = pending.slice(-500).reverse().map(line);
+    pending = [];
+    body.prepend(...rows);
+    while (body.children.length > 500) body.lastChild.remove();
+  };
   const listener = e => {
     if (paused || !keeps(e)) return;
-    body.prepend(line(e));
-    while (body.children.length > 500) body.lastChild.remove();
+    if (!pending.length) requestAnimationFrame(flush);
+    pending.push(e);
   };
   live.listeners.add(listener);
   live.reloadListeners.add(redraw);
