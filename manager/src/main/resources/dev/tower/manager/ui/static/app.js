@@ -712,6 +712,7 @@ async function eventsPage(view) {
     if (paused || !keeps(e)) return;
     if (!pending.length) requestAnimationFrame(flush);
     pending.push(e);
+    if (pending.length > 1000) pending = pending.slice(-500); // a hidden tab gets no frames
   };
   live.listeners.add(listener);
   live.reloadListeners.add(redraw);
