@@ -1,6 +1,7 @@
 package dev.tower.manager.core;
 
 import dev.tower.api.model.Resources;
+import dev.tower.api.model.TaskState;
 import dev.tower.api.operator.AgentView;
 import dev.tower.api.operator.FrameworkView;
 import dev.tower.api.operator.RoleView;
@@ -10,6 +11,7 @@ import dev.tower.api.operator.WhyNotView;
 import dev.tower.manager.allocator.WhyNot;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -111,6 +113,39 @@ public final class StateReader {
         }
         return new StateView(null, MasterVersion.VERSION, core.startedAt() / 1000.0, total, allocated, agents(),
                 frameworks(), tasks(), completedTasks(completedLimit), roles());
+    }
+
+    /** The counts {@code /metrics} shows; one pass over the state, no per-entity views. */
+    public Census census() {
+        Map<TaskState, Integer> tasks = new EnumMap<>(TaskState.class);
+        for (TaskState s : TaskState.values()) {
+            tasks.put(s, 0);
+        }
+        for (TaskRecord t : core.tasks().values()) {
+            tasks.merge(t.state, 1, Integer::sum);
+        }
+        for (TaskRecord t : core.completed().values()) {
+            tasks.merge(t.state, 1, Integer::sum);
+        }
+        Map<String, Integer> agents = new TreeMap<>();
+        for (AgentRecord.Status s : AgentRecord.Status.values()) {
+            agents.put(s.name(), 0);
+        }
+        Resources capacity = Resources.EMPTY;
+        Resources allocated = Resources.EMPTY;
+        for (AgentRecord a : core.agents().values()) {
+            agents.merge(a.status.name(), 1, Integer::sum);
+            capacity = capacity.plus(a.info.resources());
+            allocated = allocated.plus(a.used).plus(a.offered);
+        }
+        int connected = 0;
+        int suppressed = 0;
+        for (FrameworkRecord f : core.frameworks().values()) {
+            connected += f.connected() ? 1 : 0;
+            suppressed += core.allocator().isSuppressed(f.id()) ? 1 : 0;
+        }
+        return new Census(tasks, agents, connected, core.frameworks().size() - connected, suppressed, capacity,
+                allocated, core.offers().size(), roles());
     }
 
     /**
