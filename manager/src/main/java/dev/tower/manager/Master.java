@@ -1,8 +1,11 @@
 package dev.tower.manager;
 
 import dev.tower.api.detect.LeaderInfo;
+import dev.tower.api.events.EventSinkView;
+import dev.tower.manager.core.Census;
 import dev.tower.manager.core.ClusterEvent;
 import dev.tower.manager.core.ClusterEvents;
+import dev.tower.manager.core.Command;
 import dev.tower.manager.core.Effect;
 import dev.tower.manager.core.IdGenerator;
 import dev.tower.manager.core.MasterCore;
@@ -25,6 +28,9 @@ import dev.tower.manager.http.SchedulerResource;
 import dev.tower.manager.http.StreamCallHandler;
 import dev.tower.manager.http.Streams;
 import dev.tower.manager.http.SubmissionsResource;
+import dev.tower.manager.metrics.MasterMetrics;
+import dev.tower.manager.metrics.MasterStatus;
+import dev.tower.manager.metrics.MetricsResource;
 import dev.tower.manager.registry.InMemoryRegistry;
 import dev.tower.manager.registry.Registry;
 import dev.tower.manager.runtime.CoreLoop;
@@ -41,7 +47,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +76,7 @@ public final class Master implements AutoCloseable {
     /** The open {@code GET /api/v1/events} streams, fed by the bus; they end whenever this master stops leading. */
     private final EventStreams eventStreams = new EventStreams();
     private final CallGateway gateway = new CallGateway();
+    private final MasterMetrics metrics;
     private final ScheduledExecutorService heartbeats;
     private final HttpServer server;
     private volatile ZooKeeperLeadership election;
@@ -75,7 +84,7 @@ public final class Master implements AutoCloseable {
     private volatile boolean closed;
 
     /** One stretch of leadership: the core and everything that lives exactly as long as it. */
-    private final class Term {
+    private final class Term implements MasterStatus.LeadingTerm {
         final long epoch;
         final Registry registry;
         final Streams streams;
@@ -88,7 +97,7 @@ public final class Master implements AutoCloseable {
             this.registry = registry;
             CoreLoop[] loopRef = new CoreLoop[1];
             this.streams = new Streams(command -> loopRef[0].submit(command));
-            this.loop = new CoreLoop(core, this::carryOut);
+            this.loop = new CoreLoop(core, this::carryOut, metrics.coreObserver());
             loopRef[0] = loop;
         }
 
@@ -109,6 +118,32 @@ public final class Master implements AutoCloseable {
                     d.wake();
                 }
             }
+        }
+
+        @Override
+        public long epoch() {
+            return epoch;
+        }
+
+        @Override
+        public int frameworkStreams() {
+            return streams.count(Streams.Kind.FRAMEWORK);
+        }
+
+        @Override
+        public int agentStreams() {
+            return streams.count(Streams.Kind.AGENT);
+        }
+
+        @Override
+        public int queuedCommands() {
+            return loop.queued();
+        }
+
+        @Override
+        public CompletableFuture<Census> census() {
+            return loop.submit(new Command.Query(core -> core.reader().census()))
+                    .thenApply(reply -> (Census) reply.body());
         }
 
         /** Stops handling commands (so no more offers), closes every stream, and the registry. */
@@ -137,6 +172,8 @@ public final class Master implements AutoCloseable {
         this.masterId = IdGenerator.random().next("master");
         this.events = new EventBus(masterId);
         events.add(eventStreams);
+        this.metrics = new MasterMetrics(new Status());
+        events.add(metrics.eventSink());
         CallAudit audit = new CallAudit(events, InstantSource.system());
         ResourceConfig rc = new ResourceConfig()
                 .register(new SchedulerResource(gateway, audit))
@@ -147,6 +184,7 @@ public final class Master implements AutoCloseable {
                         options.core().heartbeatInterval().toMillis() / 1000.0))
                 .register(ErrorMapper.class);
         rc.property("jersey.config.server.wadl.disableWadl", true);
+        rc.register(new MetricsResource(metrics));
         URI uri = URI.create("http://" + options.bindHost() + ":" + options.port() + "/");
         GrizzlyHttpContainer jersey = ContainerFactory.createContainer(GrizzlyHttpContainer.class, rc);
         this.server = GrizzlyHttpServerFactory.createHttpServer(uri, false);
@@ -257,6 +295,24 @@ public final class Master implements AutoCloseable {
         @Override
         public void deposed(String why) {
             stopServing(why, closed);
+        }
+    }
+
+    /** What {@code /metrics} reads of this master. */
+    private final class Status implements MasterStatus {
+        @Override
+        public Optional<LeadingTerm> term() {
+            return Optional.ofNullable(term);
+        }
+
+        @Override
+        public int eventStreams() {
+            return eventStreams.count();
+        }
+
+        @Override
+        public List<EventSinkView> eventSinks() {
+            return events.sinkViews();
         }
     }
 
