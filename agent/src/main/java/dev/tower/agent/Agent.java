@@ -115,6 +115,7 @@ public final class Agent implements AutoCloseable {
             this.http = AgentHttpServer.start(config.port(), sandboxes, this::state, metrics);
         } catch (IOException | RuntimeException e) {
             made.forEach(Containerizer::close);
+            metrics.close();
             timer.shutdownNow();
             fetchers.shutdownNow();
             launcher.shutdownNow();
@@ -187,6 +188,7 @@ public final class Agent implements AutoCloseable {
         launcher.shutdownNow();
         detector.close();
         containerizers.forEach(Containerizer::close);
+        metrics.close();
         LOG.info("agent {} stopped", agentId().orElse("(unregistered)"));
     }
 

@@ -216,6 +216,7 @@ public final class Master implements AutoCloseable {
             m.server.start();
         } catch (IOException e) {
             m.heartbeats.shutdownNow();
+            m.metrics.close();
             throw new UncheckedIOException("cannot listen on " + options.bindHost() + ":" + options.port()
                     + ": " + e.getMessage(), e);
         }
@@ -416,5 +417,6 @@ public final class Master implements AutoCloseable {
         heartbeats.shutdownNow();
         server.shutdownNow();
         events.close();
+        metrics.close();
     }
 }

@@ -88,6 +88,15 @@ public final class AgentMetrics implements TaskSupervisor.Observer {
         }
     }
 
+    /**
+     * Drops every metric. The JVM collectors keep a static set of the registries they were added to, so without this
+     * a closed agent would stay reachable for as long as the JVM runs (several are started and stopped in one JVM by
+     * tests).
+     */
+    public void close() {
+        registry.clear();
+    }
+
     /** Writes every metric in the Prometheus text format 0.0.4 ({@link #CONTENT_TYPE}). */
     public void write(OutputStream out) throws IOException {
         writer.write(out, registry.scrape(), EscapingScheme.UNDERSCORE_ESCAPING);

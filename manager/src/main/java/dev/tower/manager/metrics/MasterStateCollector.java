@@ -57,7 +57,7 @@ final class MasterStateCollector implements MultiCollector {
             g.gauge("tower_master_streams", "Open scheduler and agent streams", "kind",
                     Map.of("framework", t.frameworkStreams(), "agent", t.agentStreams()));
             g.gauge("tower_master_core_queued_commands", "Commands waiting for the core thread", t.queuedCommands());
-            census(t).ifPresent(c -> census(g, c));
+            census(t).ifPresent(c -> coreGauges(g, c));
         });
         return new MetricSnapshots(g.snapshots());
     }
@@ -96,7 +96,7 @@ final class MasterStateCollector implements MultiCollector {
         }
     }
 
-    private static void census(Gauges g, Census c) {
+    private static void coreGauges(Gauges g, Census c) {
         Map<String, Integer> tasks = new LinkedHashMap<>();
         c.tasks().forEach((state, n) -> tasks.put(state.name(), n));
         g.gauge("tower_master_tasks", "Tasks by state: active ones and the completed ones the master retains",
