@@ -8,17 +8,21 @@ import dev.tower.agent.http.AgentHttpServer;
 import dev.tower.agent.http.AgentStateView;
 import dev.tower.agent.master.AgentIdFile;
 import dev.tower.agent.master.MasterConnection;
+import dev.tower.agent.metrics.AgentMetrics;
+import dev.tower.agent.metrics.AgentStatus;
 import dev.tower.agent.resources.ResourceDetector;
 import dev.tower.agent.sandbox.SandboxGc;
 import dev.tower.agent.sandbox.Sandboxes;
 import dev.tower.agent.status.StatusUpdates;
 import dev.tower.agent.task.TaskSupervisor;
+import dev.tower.agent.task.TaskView;
 import dev.tower.api.agent.AgentCall;
 import dev.tower.api.agent.AgentEvent;
 import dev.tower.api.detect.MasterDetector;
 import dev.tower.api.detect.MasterUrls;
 import dev.tower.api.model.AgentInfo;
 import dev.tower.api.model.Resources;
+import dev.tower.api.model.TaskState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +65,7 @@ public final class Agent implements AutoCloseable {
     private final StatusUpdates updates;
     private final MasterConnection connection;
     private final AgentHttpServer http;
+    private final AgentMetrics metrics = new AgentMetrics(new Status());
 
     private Agent(AgentConfig config) throws IOException {
         this.config = config;
@@ -84,12 +89,13 @@ public final class Agent implements AutoCloseable {
             made.addAll(containerizers);
             this.supervisor = new TaskSupervisor(sandboxes, gc, Fetcher.withDefaultClient(), containerizers, fetchers, launcher,
                     () -> conn[0] == null ? initialId : conn[0].agentId().orElse(null), config.hostname(),
-                    Clock.systemUTC());
+                    Clock.systemUTC(), metrics);
             this.connection = new MasterConnection(detector, MasterConnection.defaultHttpClient(), idFile,
                     id -> new AgentCall.Subscribe(info(id), supervisor.reports()),
                     new MasterConnection.Listener() {
                         @Override
                         public void subscribed(String agentId) {
+                            metrics.subscribed();
                             updates().resendAll();
                         }
 
@@ -106,9 +112,10 @@ public final class Agent implements AutoCloseable {
             java.util.Set<String> known = supervisor.knownTasks();
             containerizers.forEach(c -> c.removeUnknown(known));
             gc.sweep(supervisor::usesSandbox);
-            this.http = AgentHttpServer.start(config.port(), sandboxes, this::state);
+            this.http = AgentHttpServer.start(config.port(), sandboxes, this::state, metrics);
         } catch (IOException | RuntimeException e) {
             made.forEach(Containerizer::close);
+            metrics.close();
             timer.shutdownNow();
             fetchers.shutdownNow();
             launcher.shutdownNow();
@@ -181,11 +188,45 @@ public final class Agent implements AutoCloseable {
         launcher.shutdownNow();
         detector.close();
         containerizers.forEach(Containerizer::close);
+        metrics.close();
         LOG.info("agent {} stopped", agentId().orElse("(unregistered)"));
     }
 
     private StatusUpdates updates() {
         return updates;
+    }
+
+    /** What {@code /metrics} reads of this agent; only scraped once the agent has started. */
+    private final class Status implements AgentStatus {
+        @Override
+        public List<TaskState> taskStates() {
+            return supervisor.views().stream().map(TaskView::state).toList();
+        }
+
+        @Override
+        public Resources capacity() {
+            return resources;
+        }
+
+        @Override
+        public Resources used() {
+            return supervisor.used();
+        }
+
+        @Override
+        public int unacknowledgedUpdates() {
+            return updates.unacknowledgedCount();
+        }
+
+        @Override
+        public List<String> containerizers() {
+            return containerizers.stream().map(Containerizer::name).sorted().toList();
+        }
+
+        @Override
+        public boolean connected() {
+            return connection.isSubscribed();
+        }
     }
 
     /**

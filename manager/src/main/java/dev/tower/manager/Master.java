@@ -1,8 +1,11 @@
 package dev.tower.manager;
 
 import dev.tower.api.detect.LeaderInfo;
+import dev.tower.api.events.EventSinkView;
+import dev.tower.manager.core.Census;
 import dev.tower.manager.core.ClusterEvent;
 import dev.tower.manager.core.ClusterEvents;
+import dev.tower.manager.core.Command;
 import dev.tower.manager.core.Effect;
 import dev.tower.manager.core.IdGenerator;
 import dev.tower.manager.core.MasterCore;
@@ -27,6 +30,9 @@ import dev.tower.manager.http.SchedulerResource;
 import dev.tower.manager.http.StreamCallHandler;
 import dev.tower.manager.http.Streams;
 import dev.tower.manager.http.SubmissionsResource;
+import dev.tower.manager.metrics.MasterMetrics;
+import dev.tower.manager.metrics.MasterStatus;
+import dev.tower.manager.metrics.MetricsResource;
 import dev.tower.manager.registry.InMemoryRegistry;
 import dev.tower.manager.registry.Registry;
 import dev.tower.manager.runtime.CoreLoop;
@@ -48,6 +54,7 @@ import java.net.http.HttpClient;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +85,7 @@ public final class Master implements AutoCloseable {
     private final CallGateway gateway = new CallGateway();
     /** The last events, for clients that show what just happened (the web UI's events page). */
     private final RecentEvents recentEvents = new RecentEvents(EventsResource.MAX_RECENT);
+    private final MasterMetrics metrics;
     private final ScheduledExecutorService heartbeats;
     private final HttpServer server;
     /** Total and allocated resources over the last hour, for the web UI's charts. */
@@ -89,7 +97,7 @@ public final class Master implements AutoCloseable {
     private volatile boolean closed;
 
     /** One stretch of leadership: the core and everything that lives exactly as long as it. */
-    private final class Term {
+    private final class Term implements MasterStatus.LeadingTerm {
         final long epoch;
         final Registry registry;
         final Streams streams;
@@ -102,7 +110,7 @@ public final class Master implements AutoCloseable {
             this.registry = registry;
             CoreLoop[] loopRef = new CoreLoop[1];
             this.streams = new Streams(command -> loopRef[0].submit(command));
-            this.loop = new CoreLoop(core, this::carryOut);
+            this.loop = new CoreLoop(core, this::carryOut, metrics.coreObserver());
             loopRef[0] = loop;
         }
 
@@ -123,6 +131,32 @@ public final class Master implements AutoCloseable {
                     d.wake();
                 }
             }
+        }
+
+        @Override
+        public long epoch() {
+            return epoch;
+        }
+
+        @Override
+        public int frameworkStreams() {
+            return streams.count(Streams.Kind.FRAMEWORK);
+        }
+
+        @Override
+        public int agentStreams() {
+            return streams.count(Streams.Kind.AGENT);
+        }
+
+        @Override
+        public int queuedCommands() {
+            return loop.queued();
+        }
+
+        @Override
+        public CompletableFuture<Census> census() {
+            return loop.submit(new Command.Query(core -> core.reader().census()))
+                    .thenApply(reply -> (Census) reply.body());
         }
 
         /** Stops handling commands (so no more offers), closes every stream, and the registry. */
@@ -152,6 +186,8 @@ public final class Master implements AutoCloseable {
         this.events = new EventBus(masterId);
         events.add(eventStreams);
         events.add(recentEvents);
+        this.metrics = new MasterMetrics(new Status());
+        events.add(metrics.eventSink());
         CallAudit audit = new CallAudit(events, InstantSource.system());
         this.filesClient = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
         ResourceConfig rc = new ResourceConfig()
@@ -164,6 +200,7 @@ public final class Master implements AutoCloseable {
                         options.core().heartbeatInterval().toMillis() / 1000.0, recentEvents))
                 .register(ErrorMapper.class);
         rc.property("jersey.config.server.wadl.disableWadl", true);
+        rc.register(new MetricsResource(metrics));
         URI uri = URI.create("http://" + options.bindHost() + ":" + options.port() + "/");
         GrizzlyHttpContainer jersey = ContainerFactory.createContainer(GrizzlyHttpContainer.class, rc);
         this.server = GrizzlyHttpServerFactory.createHttpServer(uri, false);
@@ -196,6 +233,7 @@ public final class Master implements AutoCloseable {
             m.server.start();
         } catch (IOException e) {
             m.heartbeats.shutdownNow();
+            m.metrics.close();
             throw new UncheckedIOException("cannot listen on " + options.bindHost() + ":" + options.port()
                     + ": " + e.getMessage(), e);
         }
@@ -276,6 +314,24 @@ public final class Master implements AutoCloseable {
         @Override
         public void deposed(String why) {
             stopServing(why, closed);
+        }
+    }
+
+    /** What {@code /metrics} reads of this master. */
+    private final class Status implements MasterStatus {
+        @Override
+        public Optional<LeadingTerm> term() {
+            return Optional.ofNullable(term);
+        }
+
+        @Override
+        public int eventStreams() {
+            return eventStreams.count();
+        }
+
+        @Override
+        public List<EventSinkView> eventSinks() {
+            return events.sinkViews();
         }
     }
 
@@ -392,5 +448,6 @@ public final class Master implements AutoCloseable {
         heartbeats.shutdownNow();
         server.shutdownNow();
         events.close();
+        metrics.close();
     }
 }

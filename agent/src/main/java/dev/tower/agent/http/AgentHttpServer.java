@@ -1,5 +1,7 @@
 package dev.tower.agent.http;
 
+import dev.tower.agent.metrics.AgentMetrics;
+import dev.tower.agent.metrics.MetricsResource;
 import dev.tower.agent.sandbox.Sandboxes;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.jersey.internal.inject.AbstractBinder;
@@ -11,7 +13,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 
-/** The agent's HTTP API on {@code 0.0.0.0:port}: {@code /files}, {@code /health}, {@code /api/v1/state}. */
+/**
+ * The agent's HTTP API on {@code 0.0.0.0:port}: {@code /files}, {@code /health}, {@code /api/v1/state},
+ * {@code /metrics}.
+ */
 public final class AgentHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final int port;
@@ -22,10 +27,11 @@ public final class AgentHttpServer implements AutoCloseable {
     }
 
     /** Binds and starts; port 0 picks a free port, see {@link #port()}. */
-    public static AgentHttpServer start(int port, Sandboxes sandboxes, AgentStateSource state) {
+    public static AgentHttpServer start(int port, Sandboxes sandboxes, AgentStateSource state, AgentMetrics metrics) {
         ResourceConfig rc = new ResourceConfig()
                 .register(FilesResource.class)
                 .register(StateResource.class)
+                .register(new MetricsResource(metrics))
                 .register(new AbstractBinder() {
                     @Override
                     protected void configure() {

@@ -201,6 +201,15 @@ public final class StatusUpdates {
         return s == null ? List.of() : List.copyOf(s.pending);
     }
 
+    /** Status updates sent (or to send) and not yet acknowledged by the master, over all tasks. */
+    public synchronized int unacknowledgedCount() {
+        int n = 0;
+        for (Stream s : streams.values()) {
+            n += s.pending.size();
+        }
+        return n;
+    }
+
     public synchronized boolean isTracked(TaskKey key) {
         return streams.containsKey(key);
     }

@@ -15,6 +15,7 @@ import dev.tower.agent.status.TaskKey;
 import dev.tower.api.agent.AgentCall.TaskReport;
 import dev.tower.api.model.CommandInfo;
 import dev.tower.api.model.FrameworkInfo;
+import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskInfo;
 import dev.tower.api.model.TaskState;
 import dev.tower.api.model.TaskStatus;
@@ -56,6 +57,7 @@ public final class TaskSupervisor {
     private final Supplier<String> agentId;
     private final String hostname;
     private final Clock clock;
+    private final Observer observer;
     private StatusUpdates updates;
     private final Map<TaskKey, Task> tasks = new LinkedHashMap<>();
     private boolean closed;
@@ -70,6 +72,31 @@ public final class TaskSupervisor {
         WHILE_AGENT_DOWN
     }
 
+    /**
+     * Told how launches and tasks end, for metrics. Every RUN_TASK accepted here ends in exactly one of
+     * {@link #launched} and {@link #launchFailed}; every task whose process ends while this agent watches it (one it
+     * launched, or found still running after a restart) in one {@link #exited}. Called under the supervisor's lock or on a launch thread: it must be cheap and must not block.
+     */
+    public interface Observer {
+        Observer NONE = new Observer() { };
+
+        /** A RUN_TASK was accepted (not a duplicate). */
+        default void runTask() {
+        }
+
+        /** Its process started (RUNNING), {@code sinceRunTask} after the RUN_TASK arrived (fetching included). */
+        default void launched(Duration sinceRunTask) {
+        }
+
+        /** It never started; {@code reason} is one of a few fixed words ({@code fetch}, {@code killed}, ...). */
+        default void launchFailed(String reason) {
+        }
+
+        /** Its process ended; {@code reason} is one of a few fixed words ({@code exit_zero}, {@code killed}, ...). */
+        default void exited(String reason) {
+        }
+    }
+
     /** Mutable state of one task; guarded by the supervisor's lock. */
     private static final class Task {
         final TaskKey key;
@@ -81,6 +108,8 @@ public final class TaskSupervisor {
         Container container;
         Duration killGrace;
         final CompletableFuture<Void> ended = new CompletableFuture<>();
+        /** {@link System#nanoTime} when RUN_TASK arrived; 0 for a task recovered after an agent restart. */
+        long runTaskAt;
 
         Task(TaskKey key, FrameworkInfo framework, TaskInfo info, Path sandbox, TaskCheckpoint checkpoint, TaskState state) {
             this.key = key;
@@ -95,6 +124,13 @@ public final class TaskSupervisor {
     public TaskSupervisor(Sandboxes sandboxes, SandboxGc gc, Fetcher fetcher, List<Containerizer> containerizers,
                           ExecutorService fetchers, ExecutorService launcher, Supplier<String> agentId, String hostname,
                           Clock clock) {
+        this(sandboxes, gc, fetcher, containerizers, fetchers, launcher, agentId, hostname, clock, Observer.NONE);
+    }
+
+    public TaskSupervisor(Sandboxes sandboxes, SandboxGc gc, Fetcher fetcher, List<Containerizer> containerizers,
+                          ExecutorService fetchers, ExecutorService launcher, Supplier<String> agentId, String hostname,
+                          Clock clock, Observer observer) {
+        this.observer = observer;
         this.sandboxes = sandboxes;
         this.gc = gc;
         this.fetcher = fetcher;
@@ -130,10 +166,12 @@ public final class TaskSupervisor {
             TaskCheckpoint cp = new TaskCheckpoint(frameworkId, framework, info,
                     sandbox == null ? null : sandbox.toString(), null, null);
             task = new Task(key, framework, info, sandbox, cp, TaskState.STAGING);
+            task.runTaskAt = System.nanoTime();
             tasks.put(key, task);
             updates.track(key, cp);
+            observer.runTask();
             if (sandbox == null) {
-                transition(task, TaskState.FAILED, "cannot create sandbox", null, null);
+                failLaunch(task, "sandbox", TaskState.FAILED, "cannot create sandbox", null);
                 return;
             }
             transition(task, TaskState.STARTING, null, null, null);
@@ -307,6 +345,17 @@ public final class TaskSupervisor {
         return out;
     }
 
+    /** The resources of the tasks not yet ended. */
+    public synchronized Resources used() {
+        Resources used = Resources.EMPTY;
+        for (Task t : tasks.values()) {
+            if (t.info != null && !t.state.isTerminal()) {
+                used = used.plus(t.info.resources());
+            }
+        }
+        return used;
+    }
+
     public synchronized Optional<TaskState> state(String frameworkId, String taskId) {
         Task t = tasks.get(new TaskKey(frameworkId, taskId));
         return t == null ? Optional.empty() : Optional.of(t.state);
@@ -335,7 +384,8 @@ public final class TaskSupervisor {
             fetcher.fetchAll(uris(task), task.sandbox);
         } catch (FetchException e) {
             synchronized (this) {
-                transition(task, killedOr(task, TaskState.FAILED), killedOr(task, e.getMessage()), null, null);
+                failLaunch(task, task.killGrace != null ? "killed" : "fetch", killedOr(task, TaskState.FAILED),
+                        killedOr(task, e.getMessage()), null);
             }
             return;
         } catch (InterruptedException e) {
@@ -352,14 +402,14 @@ public final class TaskSupervisor {
                 return;
             }
             if (task.killGrace != null) {
-                transition(task, TaskState.KILLED, "killed", "killed before it started", null);
+                failLaunch(task, "killed", TaskState.KILLED, "killed", "killed before it started");
                 return;
             }
             if (containerizer.isEmpty()) {
-                transition(task, TaskState.FAILED, task.info.container() != null
+                failLaunch(task, "no_containerizer", TaskState.FAILED, task.info.container() != null
                         ? "this agent cannot run " + task.info.container().type().json() + " containers (see its "
                         + "attribute containerizers)" : "no containerizer can run this task (it has no command)",
-                        null, null);
+                        null);
                 return;
             }
         }
@@ -369,7 +419,7 @@ public final class TaskSupervisor {
                     task.info, task.sandbox, updates.checkpointDir(task.key)));
         } catch (LaunchException e) {
             synchronized (this) {
-                transition(task, TaskState.FAILED, "launch failed: " + e.getMessage(), null, null);
+                failLaunch(task, "containerizer", TaskState.FAILED, "launch failed: " + e.getMessage(), null);
             }
             return;
         }
@@ -379,7 +429,9 @@ public final class TaskSupervisor {
             task.checkpoint = task.checkpoint.withProcess(container.pid(),
                     container.startedAt().map(Instant::toString).orElse(null));
             updates.checkpoint(task.key, task.checkpoint);
-            transition(task, TaskState.RUNNING, null, "pid " + container.pid(), null);
+            if (transition(task, TaskState.RUNNING, null, "pid " + container.pid(), null)) {
+                observer.launched(Duration.ofNanos(System.nanoTime() - task.runTaskAt));
+            }
             killNow = task.killGrace;
         }
         if (killNow != null) {
@@ -393,24 +445,38 @@ public final class TaskSupervisor {
         Integer code = exit.exitCode();
         String whileDown = ending == Ending.WHILE_AGENT_DOWN ? " while the agent was down" : "";
         if (task.killGrace != null) {
-            transition(task, TaskState.KILLED, "killed", code == null ? null : "exited with status " + code, code);
+            exit(task, "killed", TaskState.KILLED, "killed", code == null ? null : "exited with status " + code, code);
         } else if (exit.failure() != null) {
-            transition(task, TaskState.FAILED, exit.failure(), code == null ? null : "exited with status " + code
+            exit(task, "failure", TaskState.FAILED, exit.failure(), code == null ? null : "exited with status " + code
                     + whileDown, code);
         } else if (code == null) {
             // The process is gone, so the task did end, but how is unknown: it recorded no status, which mostly means
             // its whole process group was killed with SIGKILL while the agent was not its parent. FAILED rather than
             // LOST, since the agent knows the task is not running (LOST says it may still be), as a Mesos agent reports
             // a task whose executor ended without telling: TASK_FAILED, reason REASON_EXECUTOR_TERMINATED.
-            transition(task, TaskState.FAILED, "exit status unknown: the task ended "
+            exit(task, "unknown", TaskState.FAILED, "exit status unknown: the task ended "
                             + (ending == Ending.WHILE_AGENT_DOWN ? "while the agent was down" : "after an agent restart")
                             + " and recorded none",
                     "pid " + task.container.pid() + " is gone; was its process group killed with SIGKILL?", null);
         } else if (code == 0) {
-            transition(task, TaskState.FINISHED, null, "exited with status 0" + whileDown, 0);
+            exit(task, "exit_zero", TaskState.FINISHED, null, "exited with status 0" + whileDown, 0);
         } else {
-            transition(task, TaskState.FAILED, "exited with status " + code, whileDown.isEmpty() ? null
+            exit(task, "exit_nonzero", TaskState.FAILED, "exited with status " + code, whileDown.isEmpty() ? null
                     : "ended" + whileDown, code);
+        }
+    }
+
+    /** Must hold the lock. A launch that did not happen: its terminal status, counted under {@code why}. */
+    private void failLaunch(Task task, String why, TaskState state, String reason, String message) {
+        if (transition(task, state, reason, message, null)) {
+            observer.launchFailed(why);
+        }
+    }
+
+    /** Must hold the lock. A process that ended: its terminal status, counted under {@code why}. */
+    private void exit(Task task, String why, TaskState state, String reason, String message, Integer exitCode) {
+        if (transition(task, state, reason, message, exitCode)) {
+            observer.exited(why);
         }
     }
 
@@ -424,11 +490,11 @@ public final class TaskSupervisor {
 
     /**
      * Must hold the lock. Terminal states are final: a task gets exactly one. Once closed, the supervisor records
-     * nothing: whatever happens next is for the next run of the agent to find.
+     * nothing: whatever happens next is for the next run of the agent to find. Returns whether it was recorded.
      */
-    private void transition(Task task, TaskState state, String reason, String message, Integer exitCode) {
+    private boolean transition(Task task, TaskState state, String reason, String message, Integer exitCode) {
         if (task.state.isTerminal() || closed) {
-            return;
+            return false;
         }
         task.state = state;
         TaskStatus status = new TaskStatus(task.key.taskId(), task.key.frameworkId(), agentId.get(), state, reason,
@@ -439,6 +505,7 @@ public final class TaskSupervisor {
         if (state.isTerminal()) {
             task.ended.complete(null);
         }
+        return true;
     }
 
     private static Duration seconds(double s) {

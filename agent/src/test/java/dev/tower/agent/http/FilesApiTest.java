@@ -1,5 +1,7 @@
 package dev.tower.agent.http;
 
+import dev.tower.agent.metrics.AgentMetrics;
+import dev.tower.agent.metrics.FixedAgentStatus;
 import dev.tower.agent.sandbox.Sandboxes;
 import dev.tower.api.codec.Json;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +42,7 @@ class FilesApiTest {
         Files.createDirectories(sandbox.resolve("logs"));
         Files.writeString(sandbox.resolve("logs/app.log"), "héllo");
         server = AgentHttpServer.start(0, sandboxes, () -> new AgentStateView("agent-1", "127.0.0.1", 0, true,
-                null, Map.of(), List.of()));
+                null, Map.of(), List.of()), new AgentMetrics(FixedAgentStatus.idle()));
     }
 
     @AfterEach

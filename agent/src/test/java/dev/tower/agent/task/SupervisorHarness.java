@@ -28,10 +28,14 @@ final class SupervisorHarness implements AutoCloseable {
     final StatusUpdates updates;
 
     SupervisorHarness(Path workDir) {
+        this(workDir, TaskSupervisor.Observer.NONE);
+    }
+
+    SupervisorHarness(Path workDir, TaskSupervisor.Observer observer) {
         sandboxes = new Sandboxes(workDir);
         supervisor = new TaskSupervisor(sandboxes, new SandboxGc(sandboxes, Duration.ofHours(1), timer, Clock.systemUTC()),
                 Fetcher.withDefaultClient(), List.of(new ProcessContainerizer(timer)), launcher, launcher, () -> "agent-1",
-                "127.0.0.1", Clock.systemUTC());
+                "127.0.0.1", Clock.systemUTC(), observer);
         updates = new StatusUpdates(workDir.resolve("meta"), timer, status -> {
             sent.add(status);
             acker.execute(() -> updates().acknowledge(status.frameworkId(), status.taskId(), status.uuid()));

@@ -1,6 +1,7 @@
 package dev.tower.manager.core;
 
 import dev.tower.api.model.Resources;
+import dev.tower.api.model.TaskState;
 import dev.tower.api.operator.AgentView;
 import dev.tower.api.operator.FrameworkView;
 import dev.tower.api.operator.RoleView;
@@ -10,6 +11,7 @@ import dev.tower.api.operator.WhyNotView;
 import dev.tower.manager.allocator.WhyNot;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -113,34 +115,29 @@ public final class StateReader {
                 frameworks(), tasks(), completedTasks(completedLimit), roles());
     }
 
-    /** Counts and totals only: what the web UI's overview polls, cheap at 10,000 tasks. */
+    /** Counts and totals only: what the web UI's overview polls, cheap at 10,000 tasks (states with none left out). */
     public dev.tower.api.operator.SummaryView summary() {
-        Map<String, Integer> agents = new TreeMap<>();
-        Resources total = Resources.EMPTY;
-        Resources allocated = Resources.EMPTY;
-        int offers = 0;
-        for (AgentRecord a : core.agents().values()) {
-            agents.merge(a.status.name(), 1, Integer::sum);
-            total = total.plus(a.info.resources());
-            allocated = allocated.plus(a.used).plus(a.offered);
-            offers += a.offers.size();
-        }
-        Map<String, Integer> frameworks = new TreeMap<>();
-        for (FrameworkRecord f : core.frameworks().values()) {
-            frameworks.merge(f.connected() ? "CONNECTED" : "DISCONNECTED", 1, Integer::sum);
-            if (core.allocator().isSuppressed(f.id())) {
-                frameworks.merge("SUPPRESSED", 1, Integer::sum);
-            }
-        }
+        Census c = census();
         Map<String, Integer> tasks = new TreeMap<>();
-        for (TaskRecord t : core.tasks().values()) {
-            tasks.merge(t.state.name(), 1, Integer::sum);
+        c.tasks().forEach((state, n) -> {
+            if (n > 0) {
+                tasks.put(state.name(), n);
+            }
+        });
+        Map<String, Integer> agents = new TreeMap<>(c.agents());
+        agents.values().removeIf(n -> n == 0);
+        Map<String, Integer> frameworks = new TreeMap<>();
+        if (c.frameworksConnected() > 0) {
+            frameworks.put("CONNECTED", c.frameworksConnected());
         }
-        for (TaskRecord t : core.completed().values()) {
-            tasks.merge(t.state.name(), 1, Integer::sum);
+        if (c.frameworksDisconnected() > 0) {
+            frameworks.put("DISCONNECTED", c.frameworksDisconnected());
+        }
+        if (c.frameworksSuppressed() > 0) {
+            frameworks.put("SUPPRESSED", c.frameworksSuppressed());
         }
         return new dev.tower.api.operator.SummaryView(null, MasterVersion.VERSION, core.startedAt() / 1000.0,
-                core.epoch(), agents, frameworks, tasks, offers, total, allocated, roles());
+                core.epoch(), agents, frameworks, tasks, c.offersOutstanding(), c.capacity(), c.allocated(), c.roles());
     }
 
     /** The cluster's resources now, for the history the web UI charts. */
@@ -208,6 +205,39 @@ public final class StateReader {
 
     /** One page of a task listing and how many tasks matched in all. */
     public record TaskPage(int total, List<TaskView> tasks) {
+    }
+
+    /** The counts {@code /metrics} shows; one pass over the state, no per-entity views. */
+    public Census census() {
+        Map<TaskState, Integer> tasks = new EnumMap<>(TaskState.class);
+        for (TaskState s : TaskState.values()) {
+            tasks.put(s, 0);
+        }
+        for (TaskRecord t : core.tasks().values()) {
+            tasks.merge(t.state, 1, Integer::sum);
+        }
+        for (TaskRecord t : core.completed().values()) {
+            tasks.merge(t.state, 1, Integer::sum);
+        }
+        Map<String, Integer> agents = new TreeMap<>();
+        for (AgentRecord.Status s : AgentRecord.Status.values()) {
+            agents.put(s.name(), 0);
+        }
+        Resources capacity = Resources.EMPTY;
+        Resources allocated = Resources.EMPTY;
+        for (AgentRecord a : core.agents().values()) {
+            agents.merge(a.status.name(), 1, Integer::sum);
+            capacity = capacity.plus(a.info.resources());
+            allocated = allocated.plus(a.used).plus(a.offered);
+        }
+        int connected = 0;
+        int suppressed = 0;
+        for (FrameworkRecord f : core.frameworks().values()) {
+            connected += f.connected() ? 1 : 0;
+            suppressed += core.allocator().isSuppressed(f.id()) ? 1 : 0;
+        }
+        return new Census(tasks, agents, connected, core.frameworks().size() - connected, suppressed, capacity,
+                allocated, core.offers().size(), roles());
     }
 
     /**

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * application.
  * <p>
  * It is also where a standby master turns callers away, before anything else looks at a request: every request but
- * {@code /health} is answered {@code 307} to the same path and query on the leading master, or {@code 503} while no
+ * {@code /health} and {@code /metrics} is answered {@code 307} to the same path and query on the leading master, or {@code 503} while no
  * leader is known (such calls are audited by the leader they are sent to, not here).
  * <p>
  * The calls it answers that change the cluster (ACCEPT, KILL, REVIVE, SUPPRESS, TEARDOWN) are audited with their
@@ -38,6 +38,8 @@ public final class StreamCallHandler extends HttpHandler {
     static final String SCHEDULER_PATH = "/api/v1/scheduler";
     static final String AGENT_PATH = "/api/v1/agent";
     static final String HEALTH_PATH = "/health";
+    /** Each master is scraped on its own, a standby too. */
+    static final String METRICS_PATH = "/metrics";
     public static final String NO_LEADER = "no leading master elected yet";
 
     private final CallGateway core;
@@ -78,7 +80,7 @@ public final class StreamCallHandler extends HttpHandler {
             }
             return;
         }
-        if (!routing.serving() && !HEALTH_PATH.equals(path)) {
+        if (!routing.serving() && !HEALTH_PATH.equals(path) && !METRICS_PATH.equals(path)) {
             sendToLeader(request, response, path);
             return;
         }

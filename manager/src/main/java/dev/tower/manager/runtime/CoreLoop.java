@@ -30,8 +30,16 @@ public final class CoreLoop implements AutoCloseable {
     private record Pending(Command command, CompletableFuture<Reply> reply) {
     }
 
+    /** Told how long the core took to handle each command (metrics); runs on the core thread, so it must be cheap. */
+    public interface Observer {
+        Observer NONE = (command, nanos) -> { };
+
+        void handled(Command command, long nanos);
+    }
+
     private final MasterCore core;
     private final Consumer<Effect> effects;
+    private final Observer observer;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final ScheduledExecutorService ticker;
@@ -39,8 +47,13 @@ public final class CoreLoop implements AutoCloseable {
     private volatile boolean running = true;
 
     public CoreLoop(MasterCore core, Consumer<Effect> effects) {
+        this(core, effects, Observer.NONE);
+    }
+
+    public CoreLoop(MasterCore core, Consumer<Effect> effects, Observer observer) {
         this.core = core;
         this.effects = effects;
+        this.observer = observer;
         this.thread = new Thread(this::run, "tower-core");
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tower-core-ticker");
@@ -77,6 +90,11 @@ public final class CoreLoop implements AutoCloseable {
         return reply;
     }
 
+    /** Commands waiting for the core thread: how far behind it is. */
+    public int queued() {
+        return queue.size();
+    }
+
     private void run() {
         while (running) {
             Pending p;
@@ -89,8 +107,10 @@ public final class CoreLoop implements AutoCloseable {
                 tickPending.set(false);
             }
             Outcome outcome;
+            long started = System.nanoTime();
             try {
                 outcome = core.handle(p.command());
+                observer.handled(p.command(), System.nanoTime() - started);
             } catch (RuntimeException e) {
                 // A bug, not bad input: keep the master alive, fail this request only.
                 log.error("core failed handling {}", p.command().getClass().getSimpleName(), e);
