@@ -4,15 +4,20 @@ import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskState;
 import dev.tower.api.operator.AgentView;
 import dev.tower.api.operator.FrameworkView;
+import dev.tower.api.operator.ResourceSample;
 import dev.tower.api.operator.RoleView;
 import dev.tower.api.operator.StateView;
+import dev.tower.api.operator.SubmissionView;
+import dev.tower.api.operator.SummaryView;
 import dev.tower.api.operator.TaskView;
 import dev.tower.api.operator.WhyNotView;
 import dev.tower.manager.allocator.WhyNot;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -116,7 +121,7 @@ public final class StateReader {
     }
 
     /** Counts and totals only: what the web UI's overview polls, cheap at 10,000 tasks (states with none left out). */
-    public dev.tower.api.operator.SummaryView summary() {
+    public SummaryView summary() {
         Census c = census();
         Map<String, Integer> tasks = new TreeMap<>();
         c.tasks().forEach((state, n) -> {
@@ -136,19 +141,19 @@ public final class StateReader {
         if (c.frameworksSuppressed() > 0) {
             frameworks.put("SUPPRESSED", c.frameworksSuppressed());
         }
-        return new dev.tower.api.operator.SummaryView(null, MasterVersion.VERSION, core.startedAt() / 1000.0,
+        return new SummaryView(null, MasterVersion.VERSION, core.startedAt() / 1000.0,
                 core.epoch(), agents, frameworks, tasks, c.offersOutstanding(), c.capacity(), c.allocated(), c.roles());
     }
 
     /** The cluster's resources now, for the history the web UI charts. */
-    public dev.tower.api.operator.ResourceSample sample() {
+    public ResourceSample sample() {
         Resources total = Resources.EMPTY;
         Resources allocated = Resources.EMPTY;
         for (AgentRecord a : core.agents().values()) {
             total = total.plus(a.info.resources());
             allocated = allocated.plus(a.used).plus(a.offered);
         }
-        return new dev.tower.api.operator.ResourceSample(core.nowMillis() / 1000.0, total, allocated);
+        return new ResourceSample(core.nowMillis() / 1000.0, total, allocated);
     }
 
     /**
@@ -160,7 +165,7 @@ public final class StateReader {
         all.addAll(core.tasks().values());
         all.addAll(core.completed().values());
         if (newestFirst) {
-            java.util.Collections.reverse(all);
+            Collections.reverse(all);
         }
         List<TaskView> page = new ArrayList<>();
         int matched = 0;
@@ -181,7 +186,7 @@ public final class StateReader {
      *
      * @param text matched, ignoring case, anywhere in the task's id or name
      */
-    public record TaskFilter(dev.tower.api.model.TaskState state, String framework, String agent, String text) {
+    public record TaskFilter(TaskState state, String framework, String agent, String text) {
         boolean keeps(TaskRecord t) {
             return keeps(t.state, t.frameworkId, t.agentId, t.info.taskId(), t.info.name());
         }
@@ -190,7 +195,7 @@ public final class StateReader {
             return keeps(t.state(), t.frameworkId(), t.agentId(), t.taskId(), t.name());
         }
 
-        private boolean keeps(dev.tower.api.model.TaskState s, String frameworkId, String agentId, String id,
+        private boolean keeps(TaskState s, String frameworkId, String agentId, String id,
                               String name) {
             return (state == null || s == state)
                     && (framework == null || framework.equals(frameworkId))
@@ -199,7 +204,7 @@ public final class StateReader {
         }
 
         private static boolean contains(String s, String part) {
-            return s != null && s.toLowerCase(java.util.Locale.ROOT).contains(part.toLowerCase(java.util.Locale.ROOT));
+            return s != null && s.toLowerCase(Locale.ROOT).contains(part.toLowerCase(Locale.ROOT));
         }
     }
 
@@ -310,11 +315,11 @@ public final class StateReader {
 
     // ---- drivers submitted in cluster deploy mode ----
 
-    public List<dev.tower.api.operator.SubmissionView> submissions() {
+    public List<SubmissionView> submissions() {
         return core.drivers().views();
     }
 
-    public Optional<dev.tower.api.operator.SubmissionView> submission(String id) {
+    public Optional<SubmissionView> submission(String id) {
         return core.drivers().view(id);
     }
 

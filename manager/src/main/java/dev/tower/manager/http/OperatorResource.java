@@ -4,6 +4,9 @@ import dev.tower.api.codec.BadInputException;
 import dev.tower.api.codec.Json;
 import dev.tower.api.model.TaskState;
 import dev.tower.api.operator.OperatorCall;
+import dev.tower.api.operator.ResourceSample;
+import dev.tower.api.operator.StateView;
+import dev.tower.api.operator.SummaryView;
 import dev.tower.api.operator.TaskView;
 import dev.tower.manager.core.Command;
 import dev.tower.manager.core.Reply;
@@ -20,10 +23,12 @@ import jakarta.ws.rs.container.AsyncResponse;
 import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import org.glassfish.grizzly.http.server.Request;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -35,12 +40,12 @@ public final class OperatorResource {
     private final String masterId;
     private final Supplier<HealthView> health;
     private final CallAudit audit;
-    private final Supplier<List<dev.tower.api.operator.ResourceSample>> history;
+    private final Supplier<List<ResourceSample>> history;
     /** The most tasks one page of {@code GET /api/v1/tasks?limit=} holds. */
     static final int MAX_PAGE = 1000;
 
     public OperatorResource(CallGateway gateway, String masterId, Supplier<HealthView> health, CallAudit audit,
-                            Supplier<List<dev.tower.api.operator.ResourceSample>> history) {
+                            Supplier<List<ResourceSample>> history) {
         this.history = history;
         this.gateway = gateway;
         this.masterId = masterId;
@@ -51,9 +56,9 @@ public final class OperatorResource {
     /** Answered by this master whatever its role (standbys redirect every other path to the leader). */
     @GET
     @Path("health")
-    public jakarta.ws.rs.core.Response health() {
+    public Response health() {
         // Readable from any origin: a web UI page whose master died asks the other masters which one leads now.
-        return jakarta.ws.rs.core.Response.ok(Json.write(health.get()), MediaType.APPLICATION_JSON_TYPE)
+        return Response.ok(Json.write(health.get()), MediaType.APPLICATION_JSON_TYPE)
                 .header("Access-Control-Allow-Origin", "*").build();
     }
 
@@ -62,7 +67,7 @@ public final class OperatorResource {
     public void state(@QueryParam("completed") @DefaultValue("1000") int completed, @Suspended AsyncResponse r) {
         read(r, s -> {
             var v = s.state(Math.max(0, completed));
-            return new dev.tower.api.operator.StateView(masterId, v.version(), v.startedAt(), v.total(), v.allocated(),
+            return new StateView(masterId, v.version(), v.startedAt(), v.total(), v.allocated(),
                     v.agents(), v.frameworks(), v.tasks(), v.completedTasks(), v.roles());
         });
     }
@@ -117,7 +122,7 @@ public final class OperatorResource {
         StateReader.TaskFilter filter = new StateReader.TaskFilter(wanted, blankToNull(framework), blankToNull(agent),
                 blankToNull(text));
         if (limit != null) {
-            r.setTimeout(30, java.util.concurrent.TimeUnit.SECONDS);
+            r.setTimeout(30, TimeUnit.SECONDS);
             boolean newest = order.equals("newest");
             gateway.submit(new Command.Query(core -> core.reader().tasks(filter, newest, offset, limit)))
                     .thenAccept(reply -> r.resume(reply.body() instanceof StateReader.TaskPage p ? page(p)
@@ -132,8 +137,8 @@ public final class OperatorResource {
         });
     }
 
-    private static jakarta.ws.rs.core.Response page(StateReader.TaskPage page) {
-        return jakarta.ws.rs.core.Response.ok(Json.write(page.tasks()), MediaType.APPLICATION_JSON_TYPE)
+    private static Response page(StateReader.TaskPage page) {
+        return Response.ok(Json.write(page.tasks()), MediaType.APPLICATION_JSON_TYPE)
                 .header("X-Total-Count", page.total()).build();
     }
 
@@ -147,7 +152,7 @@ public final class OperatorResource {
     public void summary(@Suspended AsyncResponse r) {
         read(r, s -> {
             var v = s.summary();
-            return new dev.tower.api.operator.SummaryView(masterId, v.version(), v.startedAt(), v.epoch(), v.agents(),
+            return new SummaryView(masterId, v.version(), v.startedAt(), v.epoch(), v.agents(),
                     v.frameworks(), v.tasks(), v.offers(), v.total(), v.allocated(), v.roles());
         });
     }
