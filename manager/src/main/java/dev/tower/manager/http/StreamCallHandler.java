@@ -41,6 +41,8 @@ public final class StreamCallHandler extends HttpHandler {
     /** Each master is scraped on its own, a standby too. */
     static final String METRICS_PATH = "/metrics";
     public static final String NO_LEADER = "no leading master elected yet";
+    /** The largest request body any API takes (an ACCEPT launching 10,000 tasks is about 3 MiB). */
+    public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
 
     private final CallGateway core;
     private final LeaderRouting routing;
@@ -71,6 +73,12 @@ public final class StreamCallHandler extends HttpHandler {
     public void service(Request request, Response response) throws Exception {
         String streamId = request.getHeader(CallGateway.STREAM_HEADER);
         String path = request.getRequestURI();
+        if (request.getContentLengthLong() > MAX_BODY_BYTES) {
+            // Refused before a byte of it is read: a body this large is a mistake or an attack, never a call.
+            write(response, 413, Replies.errorBody("body: " + request.getContentLengthLong() + " bytes; at most "
+                    + MAX_BODY_BYTES + " are accepted"));
+            return;
+        }
         if (ui.handles(request)) {
             // A standby sends browsers to the leader; with no leader yet it shows the UI, which waits for one.
             if (!routing.serving() && routing.leaderAddress() != null) {
@@ -92,7 +100,13 @@ public final class StreamCallHandler extends HttpHandler {
         String api = scheduler ? "scheduler" : "agent";
         String body;
         try {
-            body = new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            // A body without a Content-Length (chunked) is bounded while it is read.
+            byte[] bytes = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+            if (bytes.length > MAX_BODY_BYTES) {
+                write(response, 413, Replies.errorBody("body: more than " + MAX_BODY_BYTES + " bytes are not accepted"));
+                return;
+            }
+            body = new String(bytes, StandardCharsets.UTF_8);
         } catch (IOException e) {
             String error = "cannot read the request body: " + e.getMessage();
             audit.undecodable(CallAudit.Caller.of(request), api, null, 400, error);
