@@ -1,0 +1,56 @@
+package dev.tower.agent.isolation;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The machine's cgroup hierarchy, for tests that need the kernel to enforce limits: each gets a scope of its own and
+ * removes it afterwards. Tests are skipped, saying why, where the agent could not write cgroups (not root).
+ */
+public final class RealCgroups implements AutoCloseable {
+    private static final Path MOUNT_ROOT = Path.of("/sys/fs/cgroup");
+    private static final Path SELF = Path.of("/proc/self/cgroup");
+
+    public final String scope = "test-" + UUID.randomUUID().toString().substring(0, 8);
+    public final Cgroups cgroups;
+
+    public RealCgroups() {
+        CgroupDetection.Result r = CgroupDetection.detect(MOUNT_ROOT, SELF, scope);
+        Assumptions.assumeTrue(r.found().isPresent(), () -> "SKIPPED: cgroups are not writable here: " + r.whyNot());
+        cgroups = r.cgroups();
+    }
+
+    /** The same hierarchy as the agent would find it again after a restart. */
+    public Cgroups again() {
+        return CgroupDetection.detect(MOUNT_ROOT, SELF, scope).cgroups();
+    }
+
+    /** Removes every task cgroup left, then the scope's own directories. */
+    @Override
+    public void close() throws IOException {
+        cgroups.names().forEach(cgroups::remove);
+        List<Path> bases = new ArrayList<>();
+        try (Stream<Path> mounts = Files.list(MOUNT_ROOT)) {
+            for (Path mount : mounts.toList()) {
+                Path own = Path.of(CgroupDetection.ownPaths(SELF).getOrDefault(mount.getFileName().toString(), "/")
+                        .replaceAll("^/+", "") + "/");
+                for (Path base : List.of(mount.resolve(own.toString()).resolve(CgroupDetection.AGENT_DIR).resolve(scope),
+                        mount.resolve(CgroupDetection.AGENT_DIR).resolve(scope))) {
+                    if (Files.isDirectory(base)) {
+                        bases.add(base);
+                    }
+                }
+            }
+        }
+        for (Path base : bases) {
+            Files.deleteIfExists(base);
+        }
+    }
+}
