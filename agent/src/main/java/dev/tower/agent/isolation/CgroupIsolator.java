@@ -59,6 +59,11 @@ public final class CgroupIsolator implements Isolator {
         }
     }
 
+    @Override
+    public void close() {
+        cgroups.close();
+    }
+
     private final class Task implements TaskIsolation {
         private final String name;
         private final TaskCgroup cgroup;

@@ -23,4 +23,10 @@ public interface Cgroups {
 
     /** Kills whatever still runs in the cgroup and removes it; logs (and leaves it) if it cannot. */
     void remove(String name);
+
+    /**
+     * The agent stops: its own directory is removed if no task cgroup is left in it (tasks still running keep theirs,
+     * for the next run of the agent to find), so agents on temporary work dirs leave nothing behind.
+     */
+    void close();
 }

@@ -102,6 +102,17 @@ final class CgroupsV1 implements Cgroups {
         }
     }
 
+    @Override
+    public void close() {
+        for (Path dir : bases.values()) {
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                LOG.debug("leaving {}: {}", dir, e.toString()); // task cgroups still in it
+            }
+        }
+    }
+
     private static final class Task implements TaskCgroup {
         private final Map<String, ControlFiles> dirs;
 

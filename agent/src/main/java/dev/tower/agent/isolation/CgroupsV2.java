@@ -93,6 +93,17 @@ final class CgroupsV2 implements Cgroups {
         }
     }
 
+    @Override
+    public void close() {
+        for (Path dir : List.of(base)) {
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                LOG.debug("leaving {}: {}", dir, e.toString()); // task cgroups still in it
+            }
+        }
+    }
+
     private record Task(ControlFiles files) implements TaskCgroup {
         @Override
         public List<Path> procsFiles() {

@@ -42,4 +42,8 @@ public interface Isolator {
     /** Removes what tasks not in {@code known} (names from {@link CgroupName}) were given, killing what still runs. */
     default void removeUnknown(Set<String> known) {
     }
+
+    /** The agent stops; running tasks keep their isolation. */
+    default void close() {
+    }
 }

@@ -2,13 +2,8 @@ package dev.tower.agent.isolation;
 
 import org.junit.jupiter.api.Assumptions;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * The machine's cgroup hierarchy, for tests that need the kernel to enforce limits: each gets a scope of its own and
@@ -34,23 +29,8 @@ public final class RealCgroups implements AutoCloseable {
 
     /** Removes every task cgroup left, then the scope's own directories. */
     @Override
-    public void close() throws IOException {
+    public void close() {
         cgroups.names().forEach(cgroups::remove);
-        List<Path> bases = new ArrayList<>();
-        try (Stream<Path> mounts = Files.list(MOUNT_ROOT)) {
-            for (Path mount : mounts.toList()) {
-                Path own = Path.of(CgroupDetection.ownPaths(SELF).getOrDefault(mount.getFileName().toString(), "/")
-                        .replaceAll("^/+", "") + "/");
-                for (Path base : List.of(mount.resolve(own.toString()).resolve(CgroupDetection.AGENT_DIR).resolve(scope),
-                        mount.resolve(CgroupDetection.AGENT_DIR).resolve(scope))) {
-                    if (Files.isDirectory(base)) {
-                        bases.add(base);
-                    }
-                }
-            }
-        }
-        for (Path base : bases) {
-            Files.deleteIfExists(base);
-        }
+        cgroups.close();
     }
 }
