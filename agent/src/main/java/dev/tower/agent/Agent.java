@@ -6,6 +6,8 @@ import dev.tower.agent.containerizer.ProcessContainerizer;
 import dev.tower.agent.fetcher.Fetcher;
 import dev.tower.agent.http.AgentHttpServer;
 import dev.tower.agent.http.AgentStateView;
+import dev.tower.agent.isolation.Isolation;
+import dev.tower.agent.isolation.TaskUsage;
 import dev.tower.agent.master.AgentIdFile;
 import dev.tower.agent.master.MasterConnection;
 import dev.tower.agent.metrics.AgentMetrics;
@@ -227,6 +229,12 @@ public final class Agent implements AutoCloseable {
         public boolean connected() {
             return connection.isSubscribed();
         }
+
+        @Override
+        public TaskUsage tasksUsage() {
+            return supervisor.views().stream().map(TaskView::usage).filter(java.util.Objects::nonNull)
+                    .reduce(TaskUsage.NONE, TaskUsage::plus);
+        }
     }
 
     /**
@@ -257,7 +265,8 @@ public final class Agent implements AutoCloseable {
                 LOG.warn("{} tasks disabled on this agent: {}", p.name(), r.description());
             }
         }
-        out.add(new ProcessContainerizer(context.timer()));
+        out.add(new ProcessContainerizer(context.timer(),
+                Isolation.select(context.config().isolation(), context.config().workDir(), context.timer())));
         return List.copyOf(out);
     }
 

@@ -3,6 +3,7 @@ package dev.tower.agent;
 import dev.tower.api.model.Resources;
 
 import dev.tower.agent.containerizer.DockerSettings;
+import dev.tower.agent.isolation.IsolationSettings;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import java.util.Objects;
  * @param sandboxGcDelay how long a finished task's sandbox stays browsable after its last update is acknowledged
  * @param statusRetry first wait before an unacknowledged status update is sent again (doubling up to 60 s)
  * @param docker what Docker tasks may do on this agent, and where its engine is
+ * @param isolation whether and how process tasks are limited (cgroups)
  */
 public record AgentConfig(
         String masters,
@@ -29,7 +31,8 @@ public record AgentConfig(
         Map<String, String> attributes,
         Duration sandboxGcDelay,
         Duration statusRetry,
-        DockerSettings docker) {
+        DockerSettings docker,
+        IsolationSettings isolation) {
 
     public static final String DEFAULT_HOSTNAME = "127.0.0.1";
     public static final int DEFAULT_PORT = 5051;
@@ -53,42 +56,56 @@ public record AgentConfig(
             throw new IllegalArgumentException("statusRetry must be positive, got " + statusRetry);
         }
         docker = docker == null ? DockerSettings.DEFAULTS : docker;
+        isolation = isolation == null ? IsolationSettings.DEFAULTS : isolation;
     }
 
     public static AgentConfig defaults(String masters, Path workDir) {
         return new AgentConfig(masters, DEFAULT_HOSTNAME, DEFAULT_PORT, workDir, null, Map.of(), DEFAULT_SANDBOX_GC_DELAY,
-                DEFAULT_STATUS_RETRY, DockerSettings.DEFAULTS);
+                DEFAULT_STATUS_RETRY, DockerSettings.DEFAULTS, IsolationSettings.DEFAULTS);
     }
 
     public AgentConfig withHostname(String newHostname) {
-        return new AgentConfig(masters, newHostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker);
+        return new AgentConfig(masters, newHostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
+                isolation);
     }
 
     public AgentConfig withPort(int newPort) {
-        return new AgentConfig(masters, hostname, newPort, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker);
+        return new AgentConfig(masters, hostname, newPort, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
+                isolation);
     }
 
     public AgentConfig withResources(Resources newResources) {
-        return new AgentConfig(masters, hostname, port, workDir, newResources, attributes, sandboxGcDelay, statusRetry, docker);
+        return new AgentConfig(masters, hostname, port, workDir, newResources, attributes, sandboxGcDelay, statusRetry, docker,
+                isolation);
     }
 
     public AgentConfig withAttributes(Map<String, String> newAttributes) {
-        return new AgentConfig(masters, hostname, port, workDir, resources, newAttributes, sandboxGcDelay, statusRetry, docker);
+        return new AgentConfig(masters, hostname, port, workDir, resources, newAttributes, sandboxGcDelay, statusRetry, docker,
+                isolation);
     }
 
     public AgentConfig withSandboxGcDelay(Duration delay) {
-        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, delay, statusRetry, docker);
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, delay, statusRetry, docker,
+                isolation);
     }
 
     public AgentConfig withMasters(String newMasters) {
-        return new AgentConfig(newMasters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker);
+        return new AgentConfig(newMasters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
+                isolation);
     }
 
     public AgentConfig withDocker(DockerSettings d) {
-        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, d);
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, d,
+                isolation);
+    }
+
+    public AgentConfig withIsolation(IsolationSettings i) {
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
+                i);
     }
 
     public AgentConfig withStatusRetry(Duration retry) {
-        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, retry, docker);
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, retry, docker,
+                isolation);
     }
 }

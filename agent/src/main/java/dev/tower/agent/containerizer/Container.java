@@ -1,5 +1,7 @@
 package dev.tower.agent.containerizer;
 
+import dev.tower.agent.isolation.TaskUsage;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -25,4 +27,9 @@ public interface Container {
      * shorten the remaining grace period.
      */
     void kill(Duration gracePeriod);
+
+    /** What the task has used so far, where the containerizer measures it. */
+    default Optional<TaskUsage> usage() {
+        return Optional.empty();
+    }
 }

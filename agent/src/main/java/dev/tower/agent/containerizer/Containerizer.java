@@ -35,6 +35,12 @@ public interface Containerizer extends AutoCloseable {
         return Optional.empty();
     }
 
+    /** {@link #recover(TaskInfo, Path, long, Instant)}, for containerizers that need the task's framework too. */
+    default Optional<Container> recover(String frameworkId, TaskInfo task, Path checkpointDir, long pid,
+                                        Instant startedAt) {
+        return recover(task, checkpointDir, pid, startedAt);
+    }
+
     /**
      * After recovery: removes what this containerizer runs for tasks the agent does not know (left by an agent whose
      * work dir was wiped, say), so they do not hold resources the agent offers again.

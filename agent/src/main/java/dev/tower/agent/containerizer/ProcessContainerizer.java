@@ -3,13 +3,20 @@ package dev.tower.agent.containerizer;
 import dev.tower.api.model.CommandInfo;
 import dev.tower.api.model.TaskInfo;
 
+import dev.tower.agent.isolation.CgroupName;
+import dev.tower.agent.isolation.IsolationException;
+import dev.tower.agent.isolation.Isolator;
+import dev.tower.agent.isolation.TaskIsolation;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -26,14 +33,21 @@ public final class ProcessContainerizer implements Containerizer {
 
     private final ScheduledExecutorService timer;
     private final Map<String, String> agentEnv;
+    private final Isolator isolator;
 
+    /** Tasks without resource limits. */
     public ProcessContainerizer(ScheduledExecutorService timer) {
-        this(timer, System.getenv());
+        this(timer, System.getenv(), Isolator.NONE);
     }
 
-    public ProcessContainerizer(ScheduledExecutorService timer, Map<String, String> agentEnv) {
+    public ProcessContainerizer(ScheduledExecutorService timer, Isolator isolator) {
+        this(timer, System.getenv(), isolator);
+    }
+
+    public ProcessContainerizer(ScheduledExecutorService timer, Map<String, String> agentEnv, Isolator isolator) {
         this.timer = timer;
         this.agentEnv = Map.copyOf(agentEnv);
+        this.isolator = isolator;
     }
 
     @Override
@@ -53,7 +67,15 @@ public final class ProcessContainerizer implements Containerizer {
             throw new LaunchException("task has no command to run");
         }
         Path workDir = workingDir(spec.sandbox(), cmd.workingDir());
-        ProcessBuilder pb = new ProcessBuilder(TaskCommand.of(cmd, ExitStatusFile.in(spec.checkpointDir())))
+        TaskIsolation isolation;
+        try {
+            isolation = isolator.isolate(CgroupName.of(spec.frameworkId(), spec.task().taskId()),
+                    spec.task().resources());
+        } catch (IsolationException e) {
+            throw new LaunchException("cannot isolate the task: " + e.getMessage());
+        }
+        ProcessBuilder pb = new ProcessBuilder(TaskCommand.of(cmd, ExitStatusFile.in(spec.checkpointDir()),
+                isolation.joinFiles()))
                 .directory(workDir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.sandbox().resolve("stdout").toFile()))
@@ -64,20 +86,23 @@ public final class ProcessContainerizer implements Containerizer {
         try {
             process = pb.start();
         } catch (IOException e) {
+            isolation.release();
             throw new LaunchException("cannot start process: " + e.getMessage());
         }
         // The agent is the parent: the JDK reaps the task and reports its status (the record is for a later agent).
         return new ProcessContainer(process.pid(), process.info().startInstant(),
-                process.onExit().thenApply(Process::exitValue), () -> true, timer);
+                process.onExit().thenApply(Process::exitValue), () -> true, timer, isolation);
     }
 
     /**
      * The process group of a task started by an earlier run of the agent. If that very process (same pid and start
      * time) still runs, it is watched until it ends; otherwise it ended while the agent was down. Either way its exit
-     * status is the one it recorded, if it did: a task whose whole group was killed with SIGKILL records none.
+     * status is the one it recorded, if it did: a task whose whole group was killed with SIGKILL records none. Its
+     * limits are watched again, and a task that went over its memory while the agent was down fails for it.
      */
     @Override
-    public Optional<Container> recover(TaskInfo task, Path checkpointDir, long pid, Instant startedAt) {
+    public Optional<Container> recover(String frameworkId, TaskInfo task, Path checkpointDir, long pid,
+                                       Instant startedAt) {
         if (!canLaunch(task)) {
             return Optional.empty();
         }
@@ -85,9 +110,27 @@ public final class ProcessContainerizer implements Containerizer {
         CompletableFuture<Void> ended = OrphanProcess.find(pid, startedAt)
                 .map(p -> p.onExit(timer, ORPHAN_POLL))
                 .orElseGet(() -> CompletableFuture.completedFuture(null));
+        TaskIsolation isolation = isolator.reattach(CgroupName.of(frameworkId, task.taskId()), task.resources())
+                .orElse(TaskIsolation.NONE);
         return Optional.of(new ProcessContainer(pid, Optional.ofNullable(startedAt),
                 ended.thenApply(v -> ExitStatusFile.read(statusFile).orElse(null)),
-                () -> !OrphanProcess.pidReused(pid, startedAt), timer));
+                () -> !OrphanProcess.pidReused(pid, startedAt), timer, isolation));
+    }
+
+    /** Cgroups of tasks the agent does not know are removed, and whatever still runs in them killed. */
+    @Override
+    public void removeUnknown(Set<String> knownTasks) {
+        Set<String> known = new HashSet<>();
+        for (String t : knownTasks) {
+            int slash = t.indexOf('/');
+            known.add(CgroupName.of(t.substring(0, slash), t.substring(slash + 1)));
+        }
+        isolator.removeUnknown(known);
+    }
+
+    @Override
+    public void close() {
+        isolator.close();
     }
 
     private static Path workingDir(Path sandbox, String dir) throws LaunchException {

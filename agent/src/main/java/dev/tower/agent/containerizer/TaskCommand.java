@@ -35,19 +35,30 @@ import java.util.List;
 final class TaskCommand {
     /** Signals the waiting shell survives; a task is sent them as a group and decides itself whether it ends. */
     private static final String SURVIVED_SIGNALS = "HUP INT QUIT TERM USR1 USR2 ALRM";
+    /** The status of a task that did not run because its shell could not join the task's cgroups. */
+    static final int CANNOT_JOIN = 125;
 
     private TaskCommand() {
     }
 
     static List<String> of(CommandInfo cmd, Path exitStatusFile) {
+        return of(cmd, exitStatusFile, List.of());
+    }
+
+    /**
+     * @param cgroupProcsFiles files the shell writes its own pid into before it forks the task (joining the task's
+     *                         cgroups, so no process of the task starts outside them); if it cannot, the task does not
+     *                         run and the shell records status {@value #CANNOT_JOIN}
+     */
+    static List<String> of(CommandInfo cmd, Path exitStatusFile, List<Path> cgroupProcsFiles) {
         List<String> argv = new ArrayList<>();
         argv.add("setsid");
         argv.add("/bin/sh");
         argv.add("-c");
         if (cmd.isShell()) {
-            argv.add(script(cmd.value(), exitStatusFile));
+            argv.add(script(cmd.value(), exitStatusFile, cgroupProcsFiles));
         } else {
-            argv.add(script("exec \"$0\" \"$@\"", exitStatusFile));
+            argv.add(script("exec \"$0\" \"$@\"", exitStatusFile, cgroupProcsFiles));
             argv.add(cmd.value());
             // arguments[0] is argv[0], which neither ProcessBuilder nor exec can set; the executable stands in for it.
             argv.addAll(cmd.arguments().isEmpty() ? List.of() : cmd.arguments().subList(1, cmd.arguments().size()));
@@ -59,10 +70,18 @@ final class TaskCommand {
      * The task starts on the script's first line, so the shell's messages name the same line numbers as before; the
      * newline before {@code )} keeps a trailing comment of the task from swallowing it.
      */
-    private static String script(String task, Path exitStatusFile) {
-        return "trap : " + SURVIVED_SIGNALS + "; ( " + task + "\n"
-                + "); s=$?; printf '%d\\n' \"$s\" 2>/dev/null >|" + quote(exitStatusFile.toAbsolutePath().toString())
-                + "; exit \"$s\"";
+    private static String script(String task, Path exitStatusFile, List<Path> cgroupProcsFiles) {
+        StringBuilder join = new StringBuilder();
+        for (Path f : cgroupProcsFiles) {
+            join.append(join.length() == 0 ? "" : " && ").append("echo $$ >").append(quote(f.toString()));
+        }
+        String run = "( " + task + "\n); s=$?";
+        if (join.length() > 0) {
+            run = "if " + join + "; then " + run + "; else echo 'tower: cannot put the task in its cgroup' >&2; s="
+                    + CANNOT_JOIN + "; fi";
+        }
+        return "trap : " + SURVIVED_SIGNALS + "; " + run + "; printf '%d\\n' \"$s\" 2>/dev/null >|"
+                + quote(exitStatusFile.toAbsolutePath().toString()) + "; exit \"$s\"";
     }
 
     static String quote(String s) {

@@ -1,5 +1,6 @@
 package dev.tower.agent.metrics;
 
+import dev.tower.agent.isolation.TaskUsage;
 import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskState;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -45,6 +46,7 @@ final class AgentStateCollector implements MultiCollector {
         out.add(containerizers.build());
         resources(out, "capacity", "this agent offers", agent.capacity());
         resources(out, "used", "used by tasks not yet ended", agent.used());
+        usage(out, agent.tasksUsage());
         return new MetricSnapshots(out);
     }
 
@@ -54,6 +56,19 @@ final class AgentStateCollector implements MultiCollector {
         out.add(gauge("tower_agent_gpus_" + what, "GPUs " + help, r.scalar(Resources.GPUS)));
         out.add(gauge("tower_agent_memory_" + what + "_bytes", "Memory " + help, r.scalar(Resources.MEM) * MB));
         out.add(gauge("tower_agent_disk_" + what + "_bytes", "Disk " + help, r.scalar(Resources.DISK) * MB));
+    }
+
+    /**
+     * Summed over the running tasks, so they fall when a task ends: gauges, not counters. Per-task figures are in
+     * {@code /api/v1/state}, not here, to keep one series per agent whatever the number of tasks.
+     */
+    private static void usage(List<MetricSnapshot> out, TaskUsage u) {
+        out.add(gauge("tower_agent_tasks_memory_bytes", "Memory charged to the running tasks' cgroups",
+                u.memoryBytes()));
+        out.add(gauge("tower_agent_tasks_cpu_seconds", "CPU time used so far by the running tasks", u.cpuSeconds()));
+        out.add(gauge("tower_agent_tasks_throttled_periods", "CFS periods in which running tasks were throttled "
+                + "for reaching their CPU quota", u.throttledPeriods()));
+        out.add(gauge("tower_agent_tasks_throttled_seconds", "Time running tasks spent throttled", u.throttledSeconds()));
     }
 
     private static GaugeSnapshot gauge(String name, String help, double value) {

@@ -1,5 +1,6 @@
 package dev.tower.agent.metrics;
 
+import dev.tower.agent.isolation.TaskUsage;
 import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskState;
 
@@ -24,4 +25,9 @@ public interface AgentStatus {
 
     /** Whether the agent holds a subscription with a master now. */
     boolean connected();
+
+    /** What the running tasks measured by their isolation use, summed. */
+    default TaskUsage tasksUsage() {
+        return TaskUsage.NONE;
+    }
 }

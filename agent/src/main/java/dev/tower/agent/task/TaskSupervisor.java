@@ -286,7 +286,7 @@ public final class TaskSupervisor {
             Instant startedAt = cp.startedAt() == null ? null : Instant.parse(cp.startedAt());
             Path checkpointDir = updates.checkpointDir(r.key());
             Optional<Container> found = containerizers.stream()
-                    .map(c -> c.recover(cp.task(), checkpointDir, cp.pid(), startedAt))
+                    .map(c -> c.recover(r.key().frameworkId(), cp.task(), checkpointDir, cp.pid(), startedAt))
                     .flatMap(Optional::stream)
                     .findFirst();
             if (found.isEmpty()) {
@@ -339,8 +339,10 @@ public final class TaskSupervisor {
     public synchronized List<TaskView> views() {
         List<TaskView> out = new ArrayList<>();
         for (Task t : tasks.values()) {
+            Container c = t.container;
             out.add(new TaskView(t.key.frameworkId(), t.key.taskId(), t.info == null ? null : t.info.name(), t.state,
-                    t.sandbox == null ? null : t.sandbox.toString(), t.container == null ? null : t.container.pid()));
+                    t.sandbox == null ? null : t.sandbox.toString(), c == null ? null : c.pid(),
+                    c == null || t.state.isTerminal() ? null : c.usage().orElse(null)));
         }
         return out;
     }

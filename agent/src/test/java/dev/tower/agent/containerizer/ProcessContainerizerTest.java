@@ -1,5 +1,7 @@
 package dev.tower.agent.containerizer;
 
+import dev.tower.agent.isolation.Isolator;
+import dev.tower.agent.isolation.TaskIsolation;
 import dev.tower.api.model.CommandInfo;
 import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskInfo;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +38,7 @@ class ProcessContainerizerTest {
     void setUp() throws IOException {
         sandbox = Files.createDirectories(dir.resolve("sandbox"));
         checkpoint = Files.createDirectories(dir.resolve("meta 'quoted'"));
-        containerizer = new ProcessContainerizer(timer, Map.of("PATH", System.getenv("PATH")));
+        containerizer = new ProcessContainerizer(timer, Map.of("PATH", System.getenv("PATH")), Isolator.NONE);
     }
 
     @AfterEach
@@ -125,7 +128,7 @@ class ProcessContainerizerTest {
         Instant started = first.startedAt().orElseThrow();
         exitOf(first);
 
-        Container again = containerizer.recover(TaskInfo.of("t", Resources.EMPTY, CommandInfo.shell("exit 9")),
+        Container again = containerizer.recover("fw", TaskInfo.of("t", Resources.EMPTY, CommandInfo.shell("exit 9")),
                 checkpoint, first.pid(), started).orElseThrow();
 
         assertThat(again.exit()).isDone();
@@ -138,7 +141,7 @@ class ProcessContainerizerTest {
         CommandInfo cmd = CommandInfo.shell("while [ ! -f go ]; do sleep 0.05; done; exit 12");
         Container first = launch(cmd);
 
-        Container again = containerizer.recover(TaskInfo.of("t", Resources.EMPTY, cmd), checkpoint, first.pid(),
+        Container again = containerizer.recover("fw", TaskInfo.of("t", Resources.EMPTY, cmd), checkpoint, first.pid(),
                 first.startedAt().orElseThrow()).orElseThrow();
         assertThat(again.pid()).isEqualTo(first.pid());
         assertThat(again.exit()).isNotDone();
@@ -155,7 +158,7 @@ class ProcessContainerizerTest {
         ProcessHandle.of(first.pid()).orElseThrow().destroyForcibly();
         exitOf(first);
 
-        Container again = containerizer.recover(TaskInfo.of("t", Resources.EMPTY, CommandInfo.shell("sleep 30")),
+        Container again = containerizer.recover("fw", TaskInfo.of("t", Resources.EMPTY, CommandInfo.shell("sleep 30")),
                 checkpoint, first.pid(), started).orElseThrow();
 
         assertThat(exitOf(again)).isNull();
@@ -165,10 +168,44 @@ class ProcessContainerizerTest {
     void aPidNowNamingAnotherProcessIsNotTheTask() throws Exception {
         // This JVM is alive but started long before: the same pid with another start time is someone else.
         long pid = ProcessHandle.current().pid();
-        Container found = containerizer.recover(TaskInfo.of("t", Resources.EMPTY, CommandInfo.shell("true")),
+        Container found = containerizer.recover("fw", TaskInfo.of("t", Resources.EMPTY, CommandInfo.shell("true")),
                 checkpoint, pid, Instant.parse("2001-01-01T00:00:00Z")).orElseThrow();
         assertThat(found.exit()).isDone();
         assertThat(exitOf(found)).isNull();
         assertThat(ProcessHandle.current().isAlive()).isTrue();
+    }
+
+    @Test
+    void aTaskWhoseShellCannotJoinItsCgroupDoesNotRunAndSaysWhy() throws Exception {
+        Path missing = dir.resolve("no-such-cgroup/cgroup.procs");
+        ProcessContainerizer isolated = new ProcessContainerizer(timer, Map.of("PATH", System.getenv("PATH")),
+                new Isolator() {
+                    @Override
+                    public String description() {
+                        return "a cgroup that is not there";
+                    }
+
+                    @Override
+                    public TaskIsolation isolate(String name, Resources resources) {
+                        return new TaskIsolation() {
+                            @Override
+                            public List<Path> joinFiles() {
+                                return List.of(missing);
+                            }
+                        };
+                    }
+
+                    @Override
+                    public Optional<TaskIsolation> reattach(String name, Resources resources) {
+                        return Optional.empty();
+                    }
+                });
+        TaskInfo task = TaskInfo.of("t", Resources.EMPTY, CommandInfo.shell("echo ran"));
+        Container c = isolated.launch(new LaunchSpec("fw", "agent", "127.0.0.1", task, sandbox, checkpoint));
+
+        assertThat(exitOf(c)).isEqualTo(TaskCommand.CANNOT_JOIN);
+        assertThat(recorded()).isEqualTo("125\n");
+        assertThat(Files.readString(sandbox.resolve("stdout"))).isEmpty();
+        assertThat(Files.readString(sandbox.resolve("stderr"))).contains("tower: cannot put the task in its cgroup");
     }
 }

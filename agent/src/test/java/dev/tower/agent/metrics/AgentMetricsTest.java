@@ -3,6 +3,7 @@ package dev.tower.agent.metrics;
 import dev.tower.agent.http.AgentHttpServer;
 import dev.tower.agent.http.AgentStateView;
 import dev.tower.agent.sandbox.Sandboxes;
+import dev.tower.agent.isolation.TaskUsage;
 import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskState;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,53 @@ class AgentMetricsTest {
         assertThat(value(text, "tower_agent_containerizer_enabled{containerizer=\"docker\"}")).isEqualTo(1);
         assertThat(value(text, "tower_agent_master_connected")).isZero();
         assertThat(value(text, "jvm_threads_current")).isPositive();
+    }
+
+    @Test
+    void runningTasksUsageIsSummedWithoutATaskLabel() {
+        FixedAgentStatus idle = FixedAgentStatus.idle();
+        AgentMetrics m = new AgentMetrics(new AgentStatus() {
+            @Override
+            public List<TaskState> taskStates() {
+                return idle.taskStates();
+            }
+
+            @Override
+            public Resources capacity() {
+                return idle.capacity();
+            }
+
+            @Override
+            public Resources used() {
+                return idle.used();
+            }
+
+            @Override
+            public int unacknowledgedUpdates() {
+                return 0;
+            }
+
+            @Override
+            public List<String> containerizers() {
+                return idle.containerizers();
+            }
+
+            @Override
+            public boolean connected() {
+                return true;
+            }
+
+            @Override
+            public TaskUsage tasksUsage() {
+                return new TaskUsage(1.5, 1000, 3, 0.25).plus(new TaskUsage(2, 24, 1, 0.5));
+            }
+        });
+        String text = Scrape.text(m);
+        assertThat(value(text, "tower_agent_tasks_cpu_seconds")).isEqualTo(3.5);
+        assertThat(value(text, "tower_agent_tasks_memory_bytes")).isEqualTo(1024);
+        assertThat(value(text, "tower_agent_tasks_throttled_periods")).isEqualTo(4);
+        assertThat(value(text, "tower_agent_tasks_throttled_seconds")).isEqualTo(0.75);
+        m.close();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.tower.agent.task;
 
 import dev.tower.agent.containerizer.ProcessContainerizer;
 import dev.tower.agent.fetcher.Fetcher;
+import dev.tower.agent.isolation.Isolator;
 import dev.tower.agent.sandbox.SandboxGc;
 import dev.tower.agent.sandbox.Sandboxes;
 import dev.tower.agent.status.StatusUpdates;
@@ -16,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
 
 /** A supervisor with a real process containerizer and a master stand-in that acknowledges every update it gets. */
 final class SupervisorHarness implements AutoCloseable {
@@ -32,9 +34,20 @@ final class SupervisorHarness implements AutoCloseable {
     }
 
     SupervisorHarness(Path workDir, TaskSupervisor.Observer observer) {
+        this(workDir, observer, timer -> Isolator.NONE);
+    }
+
+    /** Process tasks limited by the isolator made from the harness's {@link #timer}. */
+    SupervisorHarness(Path workDir, Function<ScheduledExecutorService, Isolator> isolator) {
+        this(workDir, TaskSupervisor.Observer.NONE, isolator);
+    }
+
+    private SupervisorHarness(Path workDir, TaskSupervisor.Observer observer,
+                              Function<ScheduledExecutorService, Isolator> isolator) {
         sandboxes = new Sandboxes(workDir);
         supervisor = new TaskSupervisor(sandboxes, new SandboxGc(sandboxes, Duration.ofHours(1), timer, Clock.systemUTC()),
-                Fetcher.withDefaultClient(), List.of(new ProcessContainerizer(timer)), launcher, launcher, () -> "agent-1",
+                Fetcher.withDefaultClient(), List.of(new ProcessContainerizer(timer, isolator.apply(timer))), launcher, launcher,
+                () -> "agent-1",
                 "127.0.0.1", Clock.systemUTC(), observer);
         updates = new StatusUpdates(workDir.resolve("meta"), timer, status -> {
             sent.add(status);
