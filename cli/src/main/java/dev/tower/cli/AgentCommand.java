@@ -3,6 +3,7 @@ package dev.tower.cli;
 import dev.tower.agent.Agent;
 import dev.tower.agent.AgentConfig;
 import dev.tower.agent.containerizer.DockerSettings;
+import dev.tower.agent.isolation.IsolationSettings;
 import dev.tower.agent.resources.Attributes;
 import dev.tower.api.detect.MasterUrls;
 import dev.tower.api.model.Resources;
@@ -53,11 +54,21 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--no-docker", description = "Run no Docker tasks on this agent, even if an engine answers.")
     boolean noDocker;
 
+    @Option(names = "--no-isolation", description = "Run process tasks without resource limits (no cgroups, no memory "
+            + "watchdog). By default each task gets cgroups limiting its cpus, mem and processes when the agent may "
+            + "write them, else a memory watchdog.")
+    boolean noIsolation;
+
+    @Option(names = "--task-pids-max", paramLabel = "N", defaultValue = "" + IsolationSettings.DEFAULT_TASK_PIDS_MAX,
+            description = "Processes and threads a process task may have at once, 0 for no limit "
+                    + "(default: ${DEFAULT-VALUE}; needs the cgroup pids controller).")
+    long taskPidsMax;
+
     @Override
     public Integer call() throws Exception {
         MasterUrls.detector(master).close(); // validate before starting anything
         AgentConfig config = AgentConfig.defaults(master, workDir).withPort(port).withHostname(hostname)
-                .withDocker(docker());
+                .withDocker(docker()).withIsolation(isolation());
         if (resources != null) {
             config = config.withResources(Resources.parse(resources));
         }
@@ -73,6 +84,10 @@ public final class AgentCommand implements Callable<Integer> {
             stop.await();
         }
         return 0;
+    }
+
+    IsolationSettings isolation() {
+        return new IsolationSettings(!noIsolation, taskPidsMax);
     }
 
     DockerSettings docker() {
