@@ -54,10 +54,12 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--no-docker", description = "Run no Docker tasks on this agent, even if an engine answers.")
     boolean noDocker;
 
-    @Option(names = "--no-isolation", description = "Run process tasks without resource limits (no cgroups, no memory "
-            + "watchdog). By default each task gets cgroups limiting its cpus, mem and processes when the agent may "
-            + "write them, else a memory watchdog.")
-    boolean noIsolation;
+    @Option(names = "--isolation", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Hold each process task to its cpus, mem and processes with cgroups of its own (a task over "
+                    + "its mem fails with 'memory limit exceeded'); without writable cgroups, a memory watchdog. Off by "
+                    + "default (--no-isolation): YARN NodeManagers run by the Hadoop bridge need their containers "
+                    + "unconstrained by the NodeManager's own mem.")
+    boolean isolation;
 
     @Option(names = "--task-pids-max", paramLabel = "N", defaultValue = "" + IsolationSettings.DEFAULT_TASK_PIDS_MAX,
             description = "Processes and threads a process task may have at once, 0 for no limit "
@@ -87,7 +89,7 @@ public final class AgentCommand implements Callable<Integer> {
     }
 
     IsolationSettings isolation() {
-        return new IsolationSettings(!noIsolation, taskPidsMax);
+        return new IsolationSettings(isolation, taskPidsMax);
     }
 
     DockerSettings docker() {

@@ -14,14 +14,15 @@ class AgentCommandTest {
     }
 
     @Test
-    void processTasksAreIsolatedByDefault() {
+    void processTasksAreNotIsolatedUnlessAskedFor() {
         assertThat(parse("--master", "127.0.0.1:5050").isolation()).isEqualTo(IsolationSettings.DEFAULTS);
+        assertThat(parse("--master", "127.0.0.1:5050", "--no-isolation").isolation().enabled()).isFalse();
     }
 
     @Test
-    void isolationCanBeTurnedOffAndThePidsLimitSet() {
-        assertThat(parse("--master", "127.0.0.1:5050", "--no-isolation").isolation().enabled()).isFalse();
-        assertThat(parse("--master", "127.0.0.1:5050", "--task-pids-max", "100").isolation())
+    void isolationCanBeTurnedOnAndThePidsLimitSet() {
+        assertThat(parse("--master", "127.0.0.1:5050", "--isolation").isolation()).isEqualTo(IsolationSettings.ON);
+        assertThat(parse("--master", "127.0.0.1:5050", "--isolation", "--task-pids-max", "100").isolation())
                 .isEqualTo(new IsolationSettings(true, 100));
     }
 }

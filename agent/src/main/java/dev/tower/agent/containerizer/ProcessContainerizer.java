@@ -1,12 +1,11 @@
 package dev.tower.agent.containerizer;
 
-import dev.tower.api.model.CommandInfo;
-import dev.tower.api.model.TaskInfo;
-
 import dev.tower.agent.isolation.CgroupName;
 import dev.tower.agent.isolation.IsolationException;
 import dev.tower.agent.isolation.Isolator;
 import dev.tower.agent.isolation.TaskIsolation;
+import dev.tower.api.model.CommandInfo;
+import dev.tower.api.model.TaskInfo;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,11 +20,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * Runs command tasks as plain child processes, each started by {@link TaskCommand}: in a session of its own (so the
+ * Runs command tasks as child processes, each started by {@link TaskCommand}: in a session of its own (so the
  * task's pid is its process group id and a kill reaches everything it forked), under a shell that records its exit
  * status in the task's checkpoint directory. Tasks outlive the agent (their output goes to files in the sandbox, not
  * to pipes the agent holds), and an agent restarted on the same work dir watches them again and learns their exit
- * status from that record.
+ * status from that record. The {@link Isolator} holds each task to its resources (cgroups), or does nothing.
  */
 public final class ProcessContainerizer implements Containerizer {
     /** How often a task left by an earlier run of the agent is checked for its end (it cannot be waited for). */

@@ -41,10 +41,6 @@ final class TaskCommand {
     private TaskCommand() {
     }
 
-    static List<String> of(CommandInfo cmd, Path exitStatusFile) {
-        return of(cmd, exitStatusFile, List.of());
-    }
-
     /**
      * @param cgroupProcsFiles files the shell writes its own pid into before it forks the task (joining the task's
      *                         cgroups, so no process of the task starts outside them); if it cannot, the task does not

@@ -35,8 +35,10 @@ public final class Isolation {
         }
         if (chosen instanceof CgroupIsolator) {
             LOG.info("process tasks isolated with {}", chosen.description());
-        } else {
+        } else if (chosen instanceof WatchdogIsolator) {
             LOG.warn("cgroup isolation of process tasks is off: {}", chosen.description());
+        } else {
+            LOG.info("process tasks are not isolated: {}", chosen.description());
         }
         return chosen;
     }

@@ -7,13 +7,13 @@ import java.util.Set;
 
 /**
  * How this agent limits its process tasks: cgroups, a memory watchdog when it may not write cgroups, or nothing
- * ({@code --no-isolation}). Chosen once at start-up by {@link Isolation#select}.
+ * (the default, {@code --no-isolation}). Chosen once at start-up by {@link Isolation#select}.
  */
 public interface Isolator {
     Isolator NONE = new Isolator() {
         @Override
         public String description() {
-            return "turned off (--no-isolation); process tasks run without resource limits";
+            return "not asked for (tower agent --isolation turns it on); process tasks run without resource limits";
         }
 
         @Override

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -106,16 +107,24 @@ class CgroupIsolationTest {
             await().until(() -> Files.readAllLines(procs).contains(Long.toString(pid)));
         }
 
-        TaskUsage before = cg.usage();
-        long start = System.nanoTime();
-        // A rate over wall time is measured here: there is no condition to await.
-        Thread.sleep(3000);
-        TaskUsage after = cg.usage();
-        double cores = (after.cpuSeconds() - before.cpuSeconds()) / ((System.nanoTime() - start) / 1e9);
+        // Rates over wall time are measured here: there is no condition to await. The machine may be busy with other
+        // builds, which can hold the loop below its share in one window: up to three windows are measured, and the
+        // loop must reach about half a core in one without ever going over.
+        List<Double> rates = new ArrayList<>();
+        TaskUsage first = cg.usage();
+        TaskUsage after = first;
+        while (rates.size() < 3 && rates.stream().noneMatch(r -> r >= 0.3)) {
+            TaskUsage before = cg.usage();
+            long start = System.nanoTime();
+            Thread.sleep(3000);
+            after = cg.usage();
+            rates.add((after.cpuSeconds() - before.cpuSeconds()) / ((System.nanoTime() - start) / 1e9));
+        }
 
-        // Unlimited, the loop takes a whole core (~1.0); the quota holds it to 0.5, give or take a loaded machine.
-        assertThat(cores).isBetween(0.3, 0.7);
-        assertThat(after.throttledPeriods()).isPositive();
+        // Unlimited, the loop takes a whole core (~1.0); the quota holds it to 0.5.
+        assertThat(rates).as("cores used in each 3 s window").allSatisfy(r -> assertThat(r).isLessThanOrEqualTo(0.7))
+                .anySatisfy(r -> assertThat(r).isBetween(0.3, 0.7));
+        assertThat(after.throttledPeriods()).isGreaterThan(first.throttledPeriods());
         assertThat(after.throttledSeconds()).isPositive();
         TaskView view = h.supervisor.views().stream().filter(v -> v.taskId().equals("spin")).findFirst().orElseThrow();
         assertThat(view.usage().cpuSeconds()).isGreaterThanOrEqualTo(after.cpuSeconds());
