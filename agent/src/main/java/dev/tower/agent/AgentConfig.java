@@ -4,6 +4,7 @@ import dev.tower.api.model.Resources;
 
 import dev.tower.agent.containerizer.DockerSettings;
 import dev.tower.agent.isolation.IsolationSettings;
+import dev.tower.agent.security.AgentSecurity;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.Objects;
  * @param statusRetry first wait before an unacknowledged status update is sent again (doubling up to 60 s)
  * @param docker what Docker tasks may do on this agent, and where its engine is
  * @param isolation whether and how process tasks are limited (cgroups)
+ * @param security who may call the agent, how it calls the master, TLS ({@link AgentSecurity#OFF} when null)
  */
 public record AgentConfig(
         String masters,
@@ -32,7 +34,8 @@ public record AgentConfig(
         Duration sandboxGcDelay,
         Duration statusRetry,
         DockerSettings docker,
-        IsolationSettings isolation) {
+        IsolationSettings isolation,
+        AgentSecurity security) {
 
     public static final String DEFAULT_HOSTNAME = "127.0.0.1";
     public static final int DEFAULT_PORT = 5051;
@@ -57,55 +60,61 @@ public record AgentConfig(
         }
         docker = docker == null ? DockerSettings.DEFAULTS : docker;
         isolation = isolation == null ? IsolationSettings.DEFAULTS : isolation;
+        security = security == null ? AgentSecurity.OFF : security;
     }
 
     public static AgentConfig defaults(String masters, Path workDir) {
         return new AgentConfig(masters, DEFAULT_HOSTNAME, DEFAULT_PORT, workDir, null, Map.of(), DEFAULT_SANDBOX_GC_DELAY,
-                DEFAULT_STATUS_RETRY, DockerSettings.DEFAULTS, IsolationSettings.DEFAULTS);
+                DEFAULT_STATUS_RETRY, DockerSettings.DEFAULTS, IsolationSettings.DEFAULTS, AgentSecurity.OFF);
     }
 
     public AgentConfig withHostname(String newHostname) {
         return new AgentConfig(masters, newHostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation);
+                isolation, security);
     }
 
     public AgentConfig withPort(int newPort) {
         return new AgentConfig(masters, hostname, newPort, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation);
+                isolation, security);
     }
 
     public AgentConfig withResources(Resources newResources) {
         return new AgentConfig(masters, hostname, port, workDir, newResources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation);
+                isolation, security);
     }
 
     public AgentConfig withAttributes(Map<String, String> newAttributes) {
         return new AgentConfig(masters, hostname, port, workDir, resources, newAttributes, sandboxGcDelay, statusRetry, docker,
-                isolation);
+                isolation, security);
     }
 
     public AgentConfig withSandboxGcDelay(Duration delay) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, delay, statusRetry, docker,
-                isolation);
+                isolation, security);
     }
 
     public AgentConfig withMasters(String newMasters) {
         return new AgentConfig(newMasters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation);
+                isolation, security);
     }
 
     public AgentConfig withDocker(DockerSettings d) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, d,
-                isolation);
+                isolation, security);
     }
 
     public AgentConfig withIsolation(IsolationSettings i) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                i);
+                i, security);
+    }
+
+    public AgentConfig withSecurity(AgentSecurity s) {
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
+                isolation, s);
     }
 
     public AgentConfig withStatusRetry(Duration retry) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, retry, docker,
-                isolation);
+                isolation, security);
     }
 }

@@ -3,6 +3,7 @@ package dev.tower.manager;
 import dev.tower.api.detect.ZooKeeperUrl;
 import dev.tower.manager.core.MasterConfig;
 import dev.tower.manager.dispatch.DispatcherOptions;
+import dev.tower.manager.security.MasterSecurity;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,15 +19,23 @@ import java.time.Duration;
  * @param zooKeeperSessionTimeout a leader whose ZooKeeper session is lost for this long stops leading; about how
  *                                long a failover takes when a leader dies
  * @param drivers how drivers submitted in Spark's cluster deploy mode are run
+ * @param security authentication, ACLs and TLS; {@link MasterSecurity#OFF} when null
  */
 public record MasterOptions(String bindHost, String advertisedHost, int port, Path workDir, MasterConfig core,
-                            ZooKeeperUrl zooKeeper, Duration zooKeeperSessionTimeout, DispatcherOptions drivers) {
+                            ZooKeeperUrl zooKeeper, Duration zooKeeperSessionTimeout, DispatcherOptions drivers,
+                            MasterSecurity security) {
     public static final Duration DEFAULT_ZOOKEEPER_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
     public MasterOptions {
         zooKeeperSessionTimeout = zooKeeperSessionTimeout == null ? DEFAULT_ZOOKEEPER_SESSION_TIMEOUT
                 : zooKeeperSessionTimeout;
         drivers = drivers == null ? DispatcherOptions.DEFAULT : drivers;
+        security = security == null ? MasterSecurity.OFF : security;
+    }
+
+    public MasterOptions(String bindHost, String advertisedHost, int port, Path workDir, MasterConfig core,
+                         ZooKeeperUrl zooKeeper, Duration zooKeeperSessionTimeout, DispatcherOptions drivers) {
+        this(bindHost, advertisedHost, port, workDir, core, zooKeeper, zooKeeperSessionTimeout, drivers, null);
     }
 
     public MasterOptions(String bindHost, String advertisedHost, int port, Path workDir, MasterConfig core,
@@ -44,23 +53,27 @@ public record MasterOptions(String bindHost, String advertisedHost, int port, Pa
     }
 
     public MasterOptions withPort(int p) {
-        return new MasterOptions(bindHost, advertisedHost, p, workDir, core, zooKeeper, zooKeeperSessionTimeout, drivers);
+        return new MasterOptions(bindHost, advertisedHost, p, workDir, core, zooKeeper, zooKeeperSessionTimeout, drivers, security);
     }
 
     public MasterOptions withCore(MasterConfig c) {
-        return new MasterOptions(bindHost, advertisedHost, port, workDir, c, zooKeeper, zooKeeperSessionTimeout, drivers);
+        return new MasterOptions(bindHost, advertisedHost, port, workDir, c, zooKeeper, zooKeeperSessionTimeout, drivers, security);
     }
 
     public MasterOptions withHosts(String bind, String advertised) {
-        return new MasterOptions(bind, advertised, port, workDir, core, zooKeeper, zooKeeperSessionTimeout, drivers);
+        return new MasterOptions(bind, advertised, port, workDir, core, zooKeeper, zooKeeperSessionTimeout, drivers, security);
     }
 
     /** One of several masters electing their leader through ZooKeeper at {@code url}. */
     public MasterOptions withZooKeeper(ZooKeeperUrl url, Duration sessionTimeout) {
-        return new MasterOptions(bindHost, advertisedHost, port, workDir, core, url, sessionTimeout, drivers);
+        return new MasterOptions(bindHost, advertisedHost, port, workDir, core, url, sessionTimeout, drivers, security);
+    }
+
+    public MasterOptions withSecurity(MasterSecurity s) {
+        return new MasterOptions(bindHost, advertisedHost, port, workDir, core, zooKeeper, zooKeeperSessionTimeout, drivers, s);
     }
 
     public MasterOptions withDrivers(DispatcherOptions d) {
-        return new MasterOptions(bindHost, advertisedHost, port, workDir, core, zooKeeper, zooKeeperSessionTimeout, d);
+        return new MasterOptions(bindHost, advertisedHost, port, workDir, core, zooKeeper, zooKeeperSessionTimeout, d, security);
     }
 }

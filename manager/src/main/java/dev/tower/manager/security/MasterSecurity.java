@@ -1,0 +1,31 @@
+package dev.tower.manager.security;
+
+import dev.tower.api.security.ClientSecurity;
+import dev.tower.api.security.Principals;
+
+import javax.net.ssl.SSLContext;
+
+/**
+ * A master's security settings. {@link #OFF}: every caller is anonymous and allowed, plain HTTP.
+ *
+ * @param principals who may call the master; null turns authentication off
+ * @param acls what each principal may do ({@link Acls#PERMISSIVE} without a file)
+ * @param tls the master's certificate and key; null for plain HTTP
+ * @param asClient how the master calls agents (reading sandboxes for the web UI): its credential and the CA it trusts
+ */
+public record MasterSecurity(Principals principals, Acls acls, SSLContext tls, ClientSecurity asClient) {
+    public static final MasterSecurity OFF = new MasterSecurity(null, Acls.PERMISSIVE, null, ClientSecurity.NONE);
+
+    public MasterSecurity {
+        acls = acls == null ? Acls.PERMISSIVE : acls;
+        asClient = asClient == null ? ClientSecurity.NONE : asClient;
+    }
+
+    public boolean authenticates() {
+        return principals != null;
+    }
+
+    public String scheme() {
+        return tls != null ? "https" : "http";
+    }
+}
