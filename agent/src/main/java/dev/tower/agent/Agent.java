@@ -114,7 +114,7 @@ public final class Agent implements AutoCloseable {
             java.util.Set<String> known = supervisor.knownTasks();
             containerizers.forEach(c -> c.removeUnknown(known));
             gc.sweep(supervisor::usesSandbox);
-            this.http = AgentHttpServer.start(config.port(), sandboxes, this::state, metrics);
+            this.http = AgentHttpServer.start(config.port(), sandboxes, this::state, metrics, config.security().tls());
         } catch (IOException | RuntimeException e) {
             made.forEach(Containerizer::close);
             metrics.close();
@@ -138,8 +138,8 @@ public final class Agent implements AutoCloseable {
             throw new UncheckedIOException("cannot start the agent in " + config.workDir() + ": " + e.getMessage(), e);
         }
         agent.connection.start();
-        LOG.info("agent listening on port {} (work dir {}, resources {}, masters {})",
-                agent.port(), config.workDir(), agent.resources, config.masters());
+        LOG.info("agent listening on port {}{} (work dir {}, resources {}, masters {})",
+                agent.port(), config.security().tls() != null ? " (HTTPS)" : "", config.workDir(), agent.resources, config.masters());
         return agent;
     }
 

@@ -40,6 +40,7 @@ import dev.tower.manager.ui.ResourceHistory;
 import dev.tower.manager.ui.WebUi;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainer;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
 import org.glassfish.jersey.server.ContainerFactory;
@@ -207,6 +208,12 @@ public final class Master implements AutoCloseable {
         server.getServerConfiguration().addHttpHandler(new StreamCallHandler(gateway, new Routing(), jersey, audit, new WebUi()),
                 "/");
         server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
+        if (options.security().tls() != null) { // HTTPS only: no plain listener beside it
+            server.getListeners().forEach(l -> {
+                l.setSecure(true);
+                l.setSSLEngineConfig(new SSLEngineConfigurator(options.security().tls(), false, false, false));
+            });
+        }
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tower-heartbeats");
             t.setDaemon(true);
@@ -249,13 +256,13 @@ public final class Master implements AutoCloseable {
         if (options.zooKeeper() == null) {
             m.serve(new MasterCore(options.core(), InstantSource.system(), IdGenerator.random()),
                     new InMemoryRegistry(), "master " + m.masterId + " at " + m.address() + " leads (no ZooKeeper)", 0, 0);
-            log.info("Tower master {} listening on http://{}", m.masterId, m.address());
+            log.info("Tower master {} listening on {}://{}", m.masterId, options.security().scheme(), m.address());
         } else {
             m.election = new ZooKeeperLeadership(options.zooKeeper(), options.zooKeeperSessionTimeout(), m.masterId,
                     m.address(), m.new Elections());
             m.election.start();
-            log.info("Tower master {} listening on http://{} as a standby; electing the leader through {}",
-                    m.masterId, m.address(), options.zooKeeper());
+            log.info("Tower master {} listening on {}://{} as a standby; electing the leader through {}",
+                    m.masterId, options.security().scheme(), m.address(), options.zooKeeper());
         }
         return m;
     }

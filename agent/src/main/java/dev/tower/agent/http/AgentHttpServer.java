@@ -4,18 +4,20 @@ import dev.tower.agent.metrics.AgentMetrics;
 import dev.tower.agent.metrics.MetricsResource;
 import dev.tower.agent.sandbox.Sandboxes;
 import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
 import org.glassfish.jersey.internal.inject.AbstractBinder;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
 import org.glassfish.jersey.server.ResourceConfig;
 import org.glassfish.jersey.server.ServerProperties;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 
 /**
- * The agent's HTTP API on {@code 0.0.0.0:port}: {@code /files}, {@code /health}, {@code /api/v1/state},
- * {@code /metrics}.
+ * The agent's HTTP API on {@code 0.0.0.0:port} (HTTPS only, with the agent's certificate, when given one):
+ * {@code /files}, {@code /health}, {@code /api/v1/state}, {@code /metrics}.
  */
 public final class AgentHttpServer implements AutoCloseable {
     private final HttpServer server;
@@ -26,8 +28,14 @@ public final class AgentHttpServer implements AutoCloseable {
         this.port = port;
     }
 
-    /** Binds and starts; port 0 picks a free port, see {@link #port()}. */
+    /** Binds and starts, plain HTTP; port 0 picks a free port, see {@link #port()}. */
     public static AgentHttpServer start(int port, Sandboxes sandboxes, AgentStateSource state, AgentMetrics metrics) {
+        return start(port, sandboxes, state, metrics, null);
+    }
+
+    /** As {@link #start(int, Sandboxes, AgentStateSource, AgentMetrics)}; HTTPS only with {@code tls} (null: HTTP). */
+    public static AgentHttpServer start(int port, Sandboxes sandboxes, AgentStateSource state, AgentMetrics metrics,
+                                        SSLContext tls) {
         ResourceConfig rc = new ResourceConfig()
                 .register(FilesResource.class)
                 .register(StateResource.class)
@@ -43,6 +51,12 @@ public final class AgentHttpServer implements AutoCloseable {
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true);
         HttpServer server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://0.0.0.0:" + port + "/"), rc, false);
         server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
+        if (tls != null) {
+            server.getListeners().forEach(l -> {
+                l.setSecure(true);
+                l.setSSLEngineConfig(new SSLEngineConfigurator(tls, false, false, false));
+            });
+        }
         try {
             server.start();
         } catch (IOException e) {

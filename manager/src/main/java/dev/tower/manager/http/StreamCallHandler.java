@@ -176,7 +176,7 @@ public final class StreamCallHandler extends HttpHandler {
             return;
         }
         String query = request.getQueryString();
-        response.setHeader("Location", "http://" + leader + path + (query == null || query.isEmpty() ? "" : "?" + query));
+        response.setHeader("Location", request.getScheme() + "://" + leader + path + (query == null || query.isEmpty() ? "" : "?" + query));
         String why = "this master is a standby; the leading master is at " + leader;
         write(response, 307, sparkRest ? SparkRestProtocol.error(why) : Replies.errorBody(why));
     }

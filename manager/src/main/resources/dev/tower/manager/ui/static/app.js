@@ -215,7 +215,8 @@ const live = {
     document.getElementById('live').title = on ? 'live: events stream open' : 'not live: reconnecting';
   },
 
-  // This page's master is gone: ask the other masters it named which one leads now, and go there.
+  // This page's master is gone: ask the other masters it named which one leads now, and go there (with this page's
+  // scheme: the masters of a cluster all serve HTTPS, or none does).
   async findLeader() {
     let known = [];
     try {
@@ -226,11 +227,11 @@ const live = {
     for (const m of known) {
       if (m === location.host) continue;
       try {
-        const r = await fetch('http://' + m + '/health', { cache: 'no-store', signal: AbortSignal.timeout(3000) });
+        const r = await fetch(location.protocol + '//' + m + '/health', { cache: 'no-store', signal: AbortSignal.timeout(3000) });
         const b = await r.json();
         const leader = b.role === 'leader' ? m : b.leader;
         if (leader && leader !== location.host) {
-          location.replace('http://' + leader + location.pathname + location.search);
+          location.replace(location.protocol + '//' + leader + location.pathname + location.search);
           return true;
         }
       } catch (e) {
@@ -250,7 +251,7 @@ const live = {
         localStorage.setItem('tower.masters', JSON.stringify(body.masters));
       }
       if (body.role === 'standby' && body.leader) {
-        location.replace('http://' + body.leader + location.pathname + location.search);
+        location.replace(location.protocol + '//' + body.leader + location.pathname + location.search);
         return;
       }
       document.getElementById('master-text').textContent = body.role === 'leader'
