@@ -151,7 +151,12 @@ public record ServerKeys(SSLContext sslContext, List<X509Certificate> chain) {
         }
     }
 
-    private static List<X509Certificate> readCertificates(Path file) {
+    /**
+     * The PEM certificates in a file, in order.
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong with it (none in it included)
+     */
+    public static List<X509Certificate> readCertificates(Path file) {
         String what = "certificate file " + file;
         String text = readText(file, what);
         List<X509Certificate> chain = new ArrayList<>();
@@ -171,7 +176,12 @@ public record ServerKeys(SSLContext sslContext, List<X509Certificate> chain) {
         return chain;
     }
 
-    private static PrivateKey readPrivateKey(Path file) {
+    /**
+     * The one PEM private key in a file (PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted).
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong with it
+     */
+    public static PrivateKey readPrivateKey(Path file) {
         String what = "private key file " + file;
         String text = readText(file, what);
         List<Block> keys = new ArrayList<>();
