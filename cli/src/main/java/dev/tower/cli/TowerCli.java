@@ -2,6 +2,7 @@ package dev.tower.cli;
 
 import dev.tower.api.client.CallRejectedException;
 import dev.tower.api.client.MasterUnavailableException;
+import dev.tower.api.security.TlsErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -46,8 +47,8 @@ public final class TowerCli {
     /** One line a user can act on; never a stack trace for an expected failure. */
     static String explain(Throwable e) {
         if (e instanceof MasterUnavailableException) {
-            return "cannot reach a master: " + e.getMessage()
-                    + " (is one running? start a local cluster with `tower up`)";
+            return "cannot reach a master: " + e.getMessage() + (e.getMessage().contains(TlsErrors.PREFIX) ? ""
+                    : " (is one running? start a local cluster with `tower up`)");
         }
         if (e instanceof CallRejectedException c) {
             return "the master refused: " + c.getMessage() + " (HTTP " + c.status() + ")";

@@ -111,8 +111,12 @@ final class LeadingMaster {
         }
     }
 
-    /** ConnectException and friends often carry no message; their type is then the explanation. */
+    /** ConnectException and friends often carry no message; their type is then the explanation. TLS failures are explained. */
     static String describe(Throwable e) {
+        java.util.Optional<String> tls = dev.tower.api.security.TlsErrors.explain(e);
+        if (tls.isPresent()) {
+            return tls.get();
+        }
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
