@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
                 UpCommand.class, DemoCommand.class, MasterCommand.class, AgentCommand.class, RunCommand.class,
                 PsCommand.class, AgentsCommand.class, FrameworksCommand.class, SubmissionsCommand.class, KillCommand.class,
                 WhyNotCommand.class, WeightsCommand.class, EventsCommand.class, dev.tower.cli.bench.BenchCommand.class,
-                SparkSubmitCommand.class, YarnCommand.class, ZooKeeperCommand.class, CommandLine.HelpCommand.class})
+                SparkSubmitCommand.class, YarnCommand.class, ZooKeeperCommand.class, dev.tower.cli.certs.CertsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class TowerCli {
 
     public static void main(String[] args) {
