@@ -2,6 +2,8 @@ package dev.tower.cli;
 
 import dev.tower.agent.Agent;
 import dev.tower.agent.AgentConfig;
+import dev.tower.agent.security.AgentSecurity;
+import dev.tower.api.security.ServerKeys;
 import dev.tower.agent.containerizer.DockerSettings;
 import dev.tower.agent.isolation.IsolationSettings;
 import dev.tower.agent.resources.Attributes;
@@ -66,11 +68,19 @@ public final class AgentCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}; needs the cgroup pids controller).")
     long taskPidsMax;
 
+    @picocli.CommandLine.Mixin
+    TlsServerOptions tls = new TlsServerOptions();
+
     @Override
     public Integer call() throws Exception {
         MasterUrls.detector(master).close(); // validate before starting anything
         AgentConfig config = AgentConfig.defaults(master, workDir).withPort(port).withHostname(hostname)
                 .withDocker(docker()).withIsolation(isolation());
+        ServerKeys keys = tls.keys();
+        if (keys != null) {
+            AgentSecurity s = config.security();
+            config = config.withSecurity(new AgentSecurity(s.principals(), s.asClient(), keys.sslContext()));
+        }
         if (resources != null) {
             config = config.withResources(Resources.parse(resources));
         }
@@ -80,7 +90,7 @@ public final class AgentCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         try (Agent agent = Agent.start(config)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tower-agent-shutdown"));
-            System.out.println("Tower agent on port " + agent.port() + " offering " + agent.resources()
+            System.out.println("Tower agent on port " + agent.port() + (keys != null ? " (HTTPS)" : "") + " offering " + agent.resources()
                     + " to master " + master);
             System.out.flush();
             stop.await();

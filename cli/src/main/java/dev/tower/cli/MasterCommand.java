@@ -1,8 +1,10 @@
 package dev.tower.cli;
 
 import dev.tower.api.detect.ZooKeeperUrl;
+import dev.tower.api.security.ServerKeys;
 import dev.tower.manager.Master;
 import dev.tower.manager.MasterOptions;
+import dev.tower.manager.security.MasterSecurity;
 import dev.tower.manager.core.DriverPolicy;
 import dev.tower.manager.core.MasterConfig;
 import dev.tower.manager.dispatch.DispatcherOptions;
@@ -102,6 +104,9 @@ public final class MasterCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     KafkaOptions kafka = new KafkaOptions();
 
+    @picocli.CommandLine.Mixin
+    TlsServerOptions tls = new TlsServerOptions();
+
     /** Parses {@code --zk}; a bad URL is reported naming the option, like any bad value. */
     static final class ZooKeeperUrlConverter implements CommandLine.ITypeConverter<ZooKeeperUrl> {
         @Override
@@ -142,7 +147,13 @@ public final class MasterCommand implements Callable<Integer> {
                 : SparkHome.find().map(h -> h.dir().toString());
         MasterOptions options = MasterOptions.defaults(workDir).withPort(port).withHosts(bind, advertise).withCore(core)
                 .withDrivers(new DispatcherOptions(driverRole, home));
-        return zk == null ? options : options.withZooKeeper(zk, zkSessionTimeout);
+        options = zk == null ? options : options.withZooKeeper(zk, zkSessionTimeout);
+        ServerKeys keys = tls.keys();
+        if (keys != null) {
+            MasterSecurity s = options.security();
+            options = options.withSecurity(new MasterSecurity(s.principals(), s.acls(), keys.sslContext(), s.asClient()));
+        }
+        return options;
     }
 
     private void requirePositive(String flag, Duration d) {
@@ -179,7 +190,7 @@ public final class MasterCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
             }, "tower-master-shutdown"));
-            System.out.println("Tower master listening at http://" + master.address()
+            System.out.println("Tower master listening at " + options.security().scheme() + "://" + master.address()
                     + (zk == null ? "" : " (standby until elected through " + zk + ")"));
             System.out.flush();
             stop.await();
