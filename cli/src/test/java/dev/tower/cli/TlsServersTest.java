@@ -1,0 +1,198 @@
+package dev.tower.cli;
+
+import dev.tower.agent.http.AgentHttpServer;
+import dev.tower.agent.http.AgentStateView;
+import dev.tower.agent.metrics.AgentMetrics;
+import dev.tower.agent.metrics.AgentStatus;
+import dev.tower.agent.sandbox.Sandboxes;
+import dev.tower.api.client.MasterHttp;
+import dev.tower.api.detect.MasterUrls;
+import dev.tower.api.model.Resources;
+import dev.tower.api.model.TaskState;
+import dev.tower.api.security.ClientSecurity;
+import dev.tower.api.security.ServerKeys;
+import dev.tower.cli.certs.CertificateIssuer;
+import dev.tower.manager.Master;
+import dev.tower.manager.MasterOptions;
+import dev.tower.manager.security.MasterSecurity;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SSLHandshakeException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/** A master and an agent serving HTTPS with certificates from {@code tower certs}' issuer, and what clients see. */
+class TlsServersTest {
+    @TempDir
+    static Path dir;
+
+    static Path ca;
+    static Path otherCa;
+    static ServerKeys keys;
+    static Master master;
+
+    @BeforeAll
+    static void startMaster() throws IOException {
+        CertificateIssuer issuer = new CertificateIssuer(CertificateIssuer.KeyType.EC);
+        CertificateIssuer.Issued authority = issuer.ca("Test CA", Duration.ofDays(1));
+        CertificateIssuer.Issued server = issuer.server(authority, List.of("localhost", "127.0.0.1"), Duration.ofDays(1));
+        ca = Files.writeString(dir.resolve("ca.pem"), authority.certificatePem());
+        otherCa = Files.writeString(dir.resolve("other-ca.pem"),
+                issuer.ca("Other CA", Duration.ofDays(1)).certificatePem());
+        Path cert = Files.writeString(dir.resolve("server.pem"), server.certificatePem());
+        Path key = Files.writeString(dir.resolve("server-key.pem"), server.keyPem());
+        keys = ServerKeys.pem(cert, key);
+        master = Master.start(MasterOptions.defaults(dir.resolve("master")).withPort(0).withHosts("127.0.0.1", "127.0.0.1")
+                .withSecurity(new MasterSecurity(null, null, keys.sslContext(), null)));
+    }
+
+    @AfterAll
+    static void stopMaster() {
+        if (master != null) {
+            master.close();
+        }
+    }
+
+    @Test
+    void aClientTrustingTheCaIsServedOverHttps() throws Exception {
+        HttpClient client = ClientSecurity.of(null, null, null, null, ca).client(HttpClient.newBuilder());
+
+        // http:// as callers build URIs from master addresses: the client goes over https itself.
+        HttpResponse<String> health = client.send(get("http://127.0.0.1:" + master.port() + "/health"),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> state = client.send(get("https://localhost:" + master.port() + "/api/v1/state"),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.uri().getScheme()).isEqualTo("https");
+        assertThat(health.body()).contains("\"role\":\"leader\"");
+        assertThat(state.statusCode()).isEqualTo(200);
+        assertThat(state.body()).contains("\"agents\"");
+    }
+
+    @Test
+    void aClientTrustingAnotherCaRefusesTheMaster() {
+        HttpClient client = ClientSecurity.of(null, null, null, null, otherCa).client(HttpClient.newBuilder());
+
+        assertThatThrownBy(() -> client.send(get("https://127.0.0.1:" + master.port() + "/health"),
+                HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(SSLHandshakeException.class)
+                .hasMessageContaining("PKIX path building failed");
+    }
+
+    @Test
+    void theCliSaysInOneLineThatTheMastersCertificateIsNotTrusted() {
+        // What `tower agents --master 127.0.0.1:PORT --ca-cert other-ca.pem` runs into: MasterHttp with the CLI's client.
+        HttpClient client = ClientSecurity.of(null, null, null, null, otherCa).client(HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER));
+        MasterHttp http = new MasterHttp(MasterUrls.detector("127.0.0.1:" + master.port()), client, Duration.ofMillis(500));
+
+        Throwable e = catchThrowable(() -> http.get("/api/v1/agents"));
+        String line = TowerCli.explain(e);
+
+        assertThat(line).isEqualTo("cannot reach a master: no leading master (127.0.0.1:" + master.port()
+                + ": TLS: the server's certificate is not signed by a CA this client trusts (unable to find a valid "
+                + "certification path to it); give the cluster's CA with --ca-cert or TOWER_CA_CERT)");
+    }
+
+    @Test
+    void aPlainHttpRequestToTheTlsPortGetsNoAnswer() {
+        HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+        assertThatThrownBy(() -> plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + master.port() + "/health"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void theCliWithoutTheCaCannotReadTheMaster() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        picocli.CommandLine cl = TowerCli.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("tower: " + TowerCli.explain(ex));
+            return 1;
+        });
+
+        int code = cl.execute("agents", "--master", "127.0.0.1:" + master.port());
+
+        assertThat(code).isEqualTo(1);
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString()).startsWith("tower: cannot reach a master: ").doesNotContain("\tat ");
+        assertThat(err.toString().lines()).hasSize(1);
+    }
+
+    @Test
+    void anAgentServesHttpsToAClientTrustingTheCa() throws Exception {
+        AgentStateView view = new AgentStateView("agent-1", "127.0.0.1", 0, true, null, Map.of(), List.of());
+        try (AgentHttpServer agent = AgentHttpServer.start(0, new Sandboxes(dir.resolve("agent")), () -> view,
+                new AgentMetrics(new IdleAgent()), keys.sslContext())) {
+            HttpClient client = ClientSecurity.of(null, null, null, null, ca).client(HttpClient.newBuilder());
+            HttpResponse<String> health = client.send(get("http://localhost:" + agent.port() + "/health"),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.uri().getScheme()).isEqualTo("https");
+
+            HttpClient untrusting = ClientSecurity.of(null, null, null, null, otherCa).client(HttpClient.newBuilder());
+            assertThatThrownBy(() -> untrusting.send(get("http://localhost:" + agent.port() + "/health"),
+                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(SSLHandshakeException.class);
+        }
+    }
+
+    private static HttpRequest get(String uri) {
+        return HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10)).GET().build();
+    }
+
+    /** An agent with nothing running. */
+    private static final class IdleAgent implements AgentStatus {
+        @Override
+        public List<TaskState> taskStates() {
+            return List.of();
+        }
+
+        @Override
+        public Resources capacity() {
+            return Resources.cpusMem(1, 1024);
+        }
+
+        @Override
+        public Resources used() {
+            return Resources.EMPTY;
+        }
+
+        @Override
+        public int unacknowledgedUpdates() {
+            return 0;
+        }
+
+        @Override
+        public List<String> containerizers() {
+            return List.of("process");
+        }
+
+        @Override
+        public boolean connected() {
+            return true;
+        }
+    }
+}
