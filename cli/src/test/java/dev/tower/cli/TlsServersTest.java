@@ -11,7 +11,9 @@ import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskState;
 import dev.tower.api.security.ClientSecurity;
 import dev.tower.api.security.ServerKeys;
+import dev.tower.api.detect.ZooKeeperUrl;
 import dev.tower.cli.certs.CertificateIssuer;
+import dev.tower.cli.cluster.EmbeddedZooKeeper;
 import dev.tower.manager.Master;
 import dev.tower.manager.MasterOptions;
 import dev.tower.manager.security.MasterSecurity;
@@ -37,6 +39,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 /** A master and an agent serving HTTPS with certificates from {@code tower certs}' issuer, and what clients see. */
 class TlsServersTest {
@@ -139,6 +142,30 @@ class TlsServersTest {
         assertThat(out.toString()).isEmpty();
         assertThat(err.toString()).startsWith("tower: cannot reach a master: ").doesNotContain("\tat ");
         assertThat(err.toString().lines()).hasSize(1);
+    }
+
+    @Test
+    void aStandbySendsCallersToTheLeaderOverHttps() throws Exception {
+        MasterSecurity tls = new MasterSecurity(null, null, keys.sslContext(), null);
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0)) {
+            ZooKeeperUrl url = ZooKeeperUrl.parse(zk.masterUrl());
+            try (Master leader = Master.start(MasterOptions.defaults(dir.resolve("leader")).withPort(0)
+                    .withHosts("127.0.0.1", "127.0.0.1").withZooKeeper(url, Duration.ofSeconds(5)).withSecurity(tls))) {
+                await().atMost(Duration.ofSeconds(30)).until(leader::isLeader);
+                try (Master standby = Master.start(MasterOptions.defaults(dir.resolve("standby")).withPort(0)
+                        .withHosts("127.0.0.1", "127.0.0.1").withZooKeeper(url, Duration.ofSeconds(5)).withSecurity(tls))) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> standby.leaderAddress().isPresent());
+                    HttpClient client = ClientSecurity.of(null, null, null, null, ca).client(HttpClient.newBuilder());
+
+                    HttpResponse<String> r = client.send(get("https://127.0.0.1:" + standby.port() + "/api/v1/state?x=1"),
+                            HttpResponse.BodyHandlers.ofString());
+
+                    assertThat(r.statusCode()).isEqualTo(307);
+                    assertThat(r.headers().firstValue("Location"))
+                            .hasValue("https://127.0.0.1:" + leader.port() + "/api/v1/state?x=1");
+                }
+            }
+        }
     }
 
     @Test
