@@ -151,15 +151,15 @@ public final class CertsCommand implements Callable<Integer> {
         if (reuseCa) {
             out.println("Using the CA in " + caPem + " (" + ca.certificate().getSubjectX500Principal().getName() + ")");
         } else {
-            out.println("Wrote " + caPem + "       the CA's certificate: clients trust it; valid until "
+            out.println("Wrote " + caPem + ": the CA's certificate (clients trust it), valid until "
                     + ca.certificate().getNotAfter().toInstant());
-            out.println("Wrote " + caKey + "   the CA's key (mode 600): keep it private, it signs what clients trust");
+            out.println("Wrote " + caKey + ": the CA's key, mode 600 (keep it private: it signs what clients trust)");
         }
-        out.println("Wrote " + serverPem + "   certificate for " + String.join(", ", names) + ", valid until "
+        out.println("Wrote " + serverPem + ": a certificate for " + String.join(", ", names) + ", valid until "
                 + server.certificate().getNotAfter().toInstant());
-        out.println("Wrote " + serverKey + "   its key (mode 600)");
+        out.println("Wrote " + serverKey + ": its key, mode 600");
         if (pkcs12) {
-            out.println("Wrote " + p12 + " and " + p12Password + " (mode 600)");
+            out.println("Wrote " + p12 + " and " + p12Password + ": the same as a PKCS#12 keystore and its password, mode 600");
         }
         out.println();
         out.println("Serve HTTPS with them (masters and agents alike):");

@@ -51,7 +51,7 @@ class CertsCommandTest {
 
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("Wrote " + dir.resolve("ca.pem"), "Wrote " + dir.resolve("ca-key.pem"),
-                "Wrote " + dir.resolve("server.pem") + "   certificate for localhost, 127.0.0.1, node1.example",
+                "Wrote " + dir.resolve("server.pem") + ": a certificate for localhost, 127.0.0.1, node1.example, valid until",
                 "Wrote " + dir.resolve("server-key.pem"),
                 "tower master --tls-cert " + dir.toAbsolutePath().resolve("server.pem") + " --tls-key "
                         + dir.toAbsolutePath().resolve("server-key.pem"),
