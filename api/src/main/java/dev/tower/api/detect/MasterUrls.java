@@ -15,7 +15,7 @@ public final class MasterUrls {
     }
 
     /**
-     * A detector for {@code host:port[,host:port]} (an {@code http://} prefix is accepted), or for
+     * A detector for {@code host:port[,host:port]} (an {@code http://} or {@code https://} prefix is accepted), or for
      * {@code zk://host:port[,host:port]/path} (a {@link ZooKeeperMasterDetector}, which connects on first use). Throws
      * {@link IllegalArgumentException} naming the bad part. The caller closes the detector.
      */
@@ -35,8 +35,11 @@ public final class MasterUrls {
         List<URI> out = new ArrayList<>();
         for (String part : list.split(",")) {
             String p = part.trim();
-            if (p.startsWith("http://")) {
-                p = p.substring("http://".length());
+            // https:// is kept (a client trusting the JDK's CAs then reaches a master with a public certificate);
+            // a client given the cluster's CA goes over https whatever the scheme.
+            String scheme = p.regionMatches(true, 0, "https://", 0, 8) ? "https" : "http";
+            if (p.regionMatches(true, 0, scheme + "://", 0, scheme.length() + 3)) {
+                p = p.substring(scheme.length() + 3);
             }
             while (p.endsWith("/")) {
                 p = p.substring(0, p.length() - 1);
@@ -61,7 +64,7 @@ public final class MasterUrls {
             if (host.isEmpty()) {
                 throw new IllegalArgumentException("missing host in master address '" + part.trim() + "'");
             }
-            out.add(URI.create("http://" + host + ":" + port));
+            out.add(URI.create(scheme + "://" + host + ":" + port));
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException("no master address in '" + list + "'");
