@@ -49,7 +49,7 @@ public final class TlsErrors {
             return Optional.of(PREFIX + "the server's certificate is not for the address used (" + m
                     + "); issue one naming it, e.g. tower certs --host HOST");
         }
-        if (m.contains("Unsupported or unrecognized SSL message")) {
+        if (m.contains("Unsupported or unrecognized SSL message") || m.contains("Unrecognized SSL message")) {
             return Optional.of(PREFIX + "the server does not speak TLS (plain HTTP?); drop --ca-cert / "
                     + ClientSecurity.ENV_CA_CERT + ", or start it with --tls-cert");
         }
