@@ -91,6 +91,22 @@ class TlsServersTest {
     }
 
     @Test
+    void theEventStreamFlowsOverHttps() throws Exception {
+        HttpClient client = ClientSecurity.of(null, null, null, null, ca).client(HttpClient.newBuilder());
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + master.port() + "/api/v1/events"))
+                .header("Accept", "text/event-stream").GET().build();
+
+        HttpResponse<java.util.stream.Stream<String>> r = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        try (java.util.stream.Stream<String> lines = r.body()) {
+            assertThat(r.statusCode()).isEqualTo(200);
+            // The first event arrives while the stream stays open: nothing waits for the response to end.
+            assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> lines.filter(l -> l.startsWith("event:"))
+                    .findFirst().orElse("")).get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("event: SUBSCRIBED");
+        }
+    }
+
+    @Test
     void aClientTrustingAnotherCaRefusesTheMaster() {
         HttpClient client = ClientSecurity.of(null, null, null, null, otherCa).client(HttpClient.newBuilder());
 
