@@ -12,7 +12,9 @@ import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.UriInfo;
+import org.glassfish.grizzly.http.server.Request;
 
 import java.net.URI;
 import java.net.URLEncoder;
@@ -39,27 +41,47 @@ public final class AgentFilesProxy {
 
     private final CallGateway gateway;
     private final HttpClient http;
+    private final Authorizer authorizer;
 
-    public AgentFilesProxy(CallGateway gateway, HttpClient http) {
+    /** @param http calls agents with the master's credential (and TLS trust) */
+    public AgentFilesProxy(CallGateway gateway, HttpClient http, Authorizer authorizer) {
         this.gateway = gateway;
         this.http = http;
+        this.authorizer = authorizer;
     }
 
     @GET
     @Path("read")
-    public void read(@PathParam("agentId") String agentId, @Context UriInfo uri, @Suspended AsyncResponse r) {
-        forward(agentId, "read", uri, r);
+    public void read(@PathParam("agentId") String agentId, @Context UriInfo uri, @Context Request request,
+                     @Suspended AsyncResponse r) {
+        forward(agentId, "read", uri, CallAudit.principal(request), r);
     }
 
     @GET
     @Path("browse")
-    public void browse(@PathParam("agentId") String agentId, @Context UriInfo uri, @Suspended AsyncResponse r) {
-        forward(agentId, "browse", uri, r);
+    public void browse(@PathParam("agentId") String agentId, @Context UriInfo uri, @Context Request request,
+                       @Suspended AsyncResponse r) {
+        forward(agentId, "browse", uri, CallAudit.principal(request), r);
     }
 
-    private void forward(String agentId, String op, UriInfo uri, AsyncResponse r) {
+    private void forward(String agentId, String op, UriInfo uri, String principal, AsyncResponse r) {
         r.setTimeout(CallGateway.REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        String query = query(uri.getQueryParameters());
+        MultivaluedMap<String, String> params = uri.getQueryParameters();
+        String task = params.getFirst("task");
+        if (task == null || task.isEmpty()) {
+            r.resume(Replies.error(400, "task: missing"));
+            return;
+        }
+        authorizer.checkSandbox(principal, params.getFirst("framework"), task).thenAccept(d -> {
+            if (d.allowed()) {
+                forward(agentId, op, query(params), r);
+            } else {
+                r.resume(Replies.toResponse(Authorizer.forbidden(d)));
+            }
+        });
+    }
+
+    private void forward(String agentId, String op, String query, AsyncResponse r) {
         gateway.submit(new Command.Query(core -> core.reader().agent(agentId).<Reply>map(Reply::ok)
                 .orElse(Reply.notFound("agentId: unknown agent '" + agentId + "'")))).thenAccept(reply -> {
                     Reply found = reply.body() instanceof Reply inner ? inner : reply;
