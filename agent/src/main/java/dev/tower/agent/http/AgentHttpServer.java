@@ -3,6 +3,8 @@ package dev.tower.agent.http;
 import dev.tower.agent.metrics.AgentMetrics;
 import dev.tower.agent.metrics.MetricsResource;
 import dev.tower.agent.sandbox.Sandboxes;
+import dev.tower.agent.security.AgentSecurity;
+import dev.tower.agent.security.TaskTokens;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.jersey.internal.inject.AbstractBinder;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
@@ -28,6 +30,12 @@ public final class AgentHttpServer implements AutoCloseable {
 
     /** Binds and starts; port 0 picks a free port, see {@link #port()}. */
     public static AgentHttpServer start(int port, Sandboxes sandboxes, AgentStateSource state, AgentMetrics metrics) {
+        return start(port, sandboxes, state, metrics, AgentSecurity.OFF, null);
+    }
+
+    /** @param tokens the tasks' tokens, accepted when {@code security} authenticates callers */
+    public static AgentHttpServer start(int port, Sandboxes sandboxes, AgentStateSource state, AgentMetrics metrics,
+                                        AgentSecurity security, TaskTokens tokens) {
         ResourceConfig rc = new ResourceConfig()
                 .register(FilesResource.class)
                 .register(StateResource.class)
@@ -41,6 +49,9 @@ public final class AgentHttpServer implements AutoCloseable {
                 })
                 .register(JsonErrors.class)
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true);
+        if (security.authenticates()) {
+            rc.register(new AgentAuthentication(security.principals(), tokens));
+        }
         HttpServer server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://0.0.0.0:" + port + "/"), rc, false);
         server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
         try {
