@@ -2,12 +2,14 @@ package dev.tower.cli;
 
 import dev.tower.agent.Agent;
 import dev.tower.agent.AgentConfig;
+import dev.tower.agent.security.AgentSecurity;
 import dev.tower.agent.containerizer.DockerSettings;
 import dev.tower.agent.isolation.IsolationSettings;
 import dev.tower.agent.resources.Attributes;
 import dev.tower.api.detect.MasterUrls;
 import dev.tower.api.model.Resources;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -66,11 +68,15 @@ public final class AgentCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}; needs the cgroup pids controller).")
     long taskPidsMax;
 
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @Override
     public Integer call() throws Exception {
         MasterUrls.detector(master).close(); // validate before starting anything
         AgentConfig config = AgentConfig.defaults(master, workDir).withPort(port).withHostname(hostname)
-                .withDocker(docker()).withIsolation(isolation());
+                .withDocker(docker()).withIsolation(isolation())
+                .withSecurity(new AgentSecurity(security.principals(), security.asClient(), null));
         if (resources != null) {
             config = config.withResources(Resources.parse(resources));
         }

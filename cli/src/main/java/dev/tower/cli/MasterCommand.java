@@ -3,6 +3,8 @@ package dev.tower.cli;
 import dev.tower.api.detect.ZooKeeperUrl;
 import dev.tower.manager.Master;
 import dev.tower.manager.MasterOptions;
+import dev.tower.manager.security.Acls;
+import dev.tower.manager.security.MasterSecurity;
 import dev.tower.manager.core.DriverPolicy;
 import dev.tower.manager.core.MasterConfig;
 import dev.tower.manager.dispatch.DispatcherOptions;
@@ -10,6 +12,7 @@ import dev.tower.cli.spark.SparkHome;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -102,6 +105,15 @@ public final class MasterCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     KafkaOptions kafka = new KafkaOptions();
 
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
+    @Option(names = "--acls", paramLabel = "FILE",
+            description = "Who may do what (register frameworks in roles, run tasks as users, tear down, change "
+                    + "weights, read sandboxes, submit drivers), as JSON; see docs/security.md. Default: everything "
+                    + "allowed to every authenticated principal.")
+    Path acls;
+
     /** Parses {@code --zk}; a bad URL is reported naming the option, like any bad value. */
     static final class ZooKeeperUrlConverter implements CommandLine.ITypeConverter<ZooKeeperUrl> {
         @Override
@@ -141,7 +153,9 @@ public final class MasterCommand implements Callable<Integer> {
         Optional<String> home = sparkHome != null ? Optional.of(sparkHome.toAbsolutePath().normalize().toString())
                 : SparkHome.find().map(h -> h.dir().toString());
         MasterOptions options = MasterOptions.defaults(workDir).withPort(port).withHosts(bind, advertise).withCore(core)
-                .withDrivers(new DispatcherOptions(driverRole, home));
+                .withDrivers(new DispatcherOptions(driverRole, home))
+                .withSecurity(new MasterSecurity(security.principals(), acls == null ? null : Acls.load(acls), null,
+                        security.asClient()));
         return zk == null ? options : options.withZooKeeper(zk, zkSessionTimeout);
     }
 
