@@ -16,6 +16,9 @@ import dev.tower.api.model.TaskStatus;
 import java.io.IOException;
 import java.net.URI;
 import dev.tower.api.security.ClientSecurity;
+import dev.tower.api.client.CallRejectedException;
+import java.nio.charset.StandardCharsets;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
@@ -170,12 +173,27 @@ public final class Runner {
             System.err.println("tower: task " + taskId + " runs; " + published);
         }
         tailing.computeIfAbsent(taskId, id -> tails.submit(() -> {
-            URI agent = agentAddress(master, running.agentId());
-            if (agent == null) {
-                return null;
+            TaskOutput.Files files;
+            if (security.credential() != null) {
+                // Agents of a cluster that authenticates answer the master and operators; users read through the
+                // master, which checks their view_sandboxes permission.
+                files = query -> {
+                    try {
+                        return master.get("/api/v1/agents/" + URLEncoder.encode(running.agentId(), StandardCharsets.UTF_8)
+                                + "/files/read?" + query);
+                    } catch (CallRejectedException e) {
+                        return null;
+                    }
+                };
+            } else {
+                URI agent = agentAddress(master, running.agentId());
+                if (agent == null) {
+                    return null;
+                }
+                files = TaskOutput.Files.ofAgent(http, agent);
             }
             String prefix = instances == 1 ? "" : "[" + taskId + "] ";
-            TaskOutput out = new TaskOutput(http, agent, running.frameworkId(), taskId, prefix);
+            TaskOutput out = new TaskOutput(files, running.frameworkId(), taskId, prefix);
             AtomicBoolean over = ended.computeIfAbsent(taskId, k -> new AtomicBoolean());
             while (!over.get()) {
                 if (!out.poll(System.out, System.err)) {
