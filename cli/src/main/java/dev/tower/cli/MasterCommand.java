@@ -114,6 +114,11 @@ public final class MasterCommand implements Callable<Integer> {
                     + "allowed to every authenticated principal.")
     Path acls;
 
+    @Option(names = "--scheduler-rate-limit", paramLabel = "CALLS_PER_SECOND", defaultValue = "0",
+            description = "Scheduler API calls per second each principal may make (bursts of twice that); more are "
+                    + "answered 429. 0 for no limit (default).")
+    double schedulerRateLimit;
+
     /** Parses {@code --zk}; a bad URL is reported naming the option, like any bad value. */
     static final class ZooKeeperUrlConverter implements CommandLine.ITypeConverter<ZooKeeperUrl> {
         @Override
@@ -146,6 +151,9 @@ public final class MasterCommand implements Callable<Integer> {
         if (driverBackoff.isNegative() || driverBackoffMax.compareTo(driverBackoff) < 0) {
             throw usage("--driver-retry-backoff-max: must be at least --driver-retry-backoff (" + driverBackoff + ")");
         }
+        if (!(schedulerRateLimit >= 0) || Double.isInfinite(schedulerRateLimit)) {
+            throw usage("--scheduler-rate-limit: must be 0 (no limit) or more, got " + schedulerRateLimit);
+        }
         MasterConfig core = MasterConfig.defaults().withWeights(weights)
                 .withAgentUnreachableTimeout(unreachableTimeout).withOfferTimeout(offerTimeout)
                 .withAgentReregisterTimeout(agentReregisterTimeout)
@@ -155,7 +163,7 @@ public final class MasterCommand implements Callable<Integer> {
         MasterOptions options = MasterOptions.defaults(workDir).withPort(port).withHosts(bind, advertise).withCore(core)
                 .withDrivers(new DispatcherOptions(driverRole, home))
                 .withSecurity(new MasterSecurity(security.principals(), acls == null ? null : Acls.load(acls), null,
-                        security.asClient()));
+                        security.asClient(), schedulerRateLimit));
         return zk == null ? options : options.withZooKeeper(zk, zkSessionTimeout);
     }
 

@@ -19,6 +19,7 @@ import dev.tower.manager.http.AgentFilesProxy;
 import dev.tower.manager.http.AgentResource;
 import dev.tower.manager.http.Authorizer;
 import dev.tower.manager.security.MasterSecurity;
+import dev.tower.manager.security.RateLimiter;
 import dev.tower.manager.http.CallAudit;
 import dev.tower.manager.http.CallGateway;
 import dev.tower.manager.http.ErrorMapper;
@@ -210,7 +211,8 @@ public final class Master implements AutoCloseable {
         GrizzlyHttpContainer jersey = ContainerFactory.createContainer(GrizzlyHttpContainer.class, rc);
         this.server = GrizzlyHttpServerFactory.createHttpServer(uri, false);
         server.getServerConfiguration().addHttpHandler(new StreamCallHandler(gateway, new Routing(), jersey, audit, new WebUi(),
-                security.principals(), authorizer),
+                security.principals(), authorizer, security.schedulerRateLimit() > 0
+                        ? RateLimiter.perSecond(security.schedulerRateLimit()) : null),
                 "/");
         server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -10,6 +10,7 @@ import dev.tower.api.model.TaskInfo;
 import dev.tower.api.scheduler.Operation;
 import dev.tower.api.security.Principals;
 import dev.tower.manager.security.Acls;
+import dev.tower.manager.security.RateLimiter;
 import org.glassfish.grizzly.http.Method;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
@@ -63,9 +64,13 @@ public final class StreamCallHandler extends HttpHandler {
     /** Who may call; null when the master does not authenticate. */
     private final Principals principals;
     private final Authorizer authorizer;
+    /** Scheduler calls per principal; null for no limit. */
+    private final RateLimiter schedulerLimit;
 
     public StreamCallHandler(CallGateway core, LeaderRouting routing, GrizzlyHttpContainer jersey, CallAudit audit,
-                             dev.tower.manager.ui.WebUi ui, Principals principals, Authorizer authorizer) {
+                             dev.tower.manager.ui.WebUi ui, Principals principals, Authorizer authorizer,
+                             RateLimiter schedulerLimit) {
+        this.schedulerLimit = schedulerLimit;
         this.ui = ui;
         this.principals = principals;
         this.authorizer = authorizer;
@@ -98,6 +103,12 @@ public final class StreamCallHandler extends HttpHandler {
             }
             principal = p.get();
             request.setAttribute(CallAudit.PRINCIPAL_ATTRIBUTE, principal);
+        }
+        if (schedulerLimit != null && SCHEDULER_PATH.equals(path) && !schedulerLimit.tryAcquire(principal)) {
+            response.setHeader("Retry-After", "1");
+            write(response, 429, Replies.errorBody("principal '" + principal + "' is over its rate of "
+                    + schedulerLimit.rate() + " scheduler calls per second; slow down and retry"));
+            return;
         }
         if (request.getContentLengthLong() > MAX_BODY_BYTES) {
             // Refused before a byte of it is read: a body this large is a mistake or an attack, never a call.
