@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param statusRetry first wait before an unacknowledged status update is sent again (doubling up to 60 s)
  * @param docker what Docker tasks may do on this agent, and where its engine is
  * @param isolation whether and how process tasks are limited (cgroups)
+ * @param taskUser the user process tasks run as unless a task or its framework names one; null for the agent's own
+ *                 user (what embedded clusters use). Running tasks as another user takes a root agent.
  */
 public record AgentConfig(
         String masters,
@@ -32,7 +34,8 @@ public record AgentConfig(
         Duration sandboxGcDelay,
         Duration statusRetry,
         DockerSettings docker,
-        IsolationSettings isolation) {
+        IsolationSettings isolation,
+        String taskUser) {
 
     public static final String DEFAULT_HOSTNAME = "127.0.0.1";
     public static final int DEFAULT_PORT = 5051;
@@ -57,55 +60,62 @@ public record AgentConfig(
         }
         docker = docker == null ? DockerSettings.DEFAULTS : docker;
         isolation = isolation == null ? IsolationSettings.DEFAULTS : isolation;
+        taskUser = taskUser == null || taskUser.isBlank() ? null : taskUser.strip();
     }
 
     public static AgentConfig defaults(String masters, Path workDir) {
         return new AgentConfig(masters, DEFAULT_HOSTNAME, DEFAULT_PORT, workDir, null, Map.of(), DEFAULT_SANDBOX_GC_DELAY,
-                DEFAULT_STATUS_RETRY, DockerSettings.DEFAULTS, IsolationSettings.DEFAULTS);
+                DEFAULT_STATUS_RETRY, DockerSettings.DEFAULTS, IsolationSettings.DEFAULTS, null);
     }
 
     public AgentConfig withHostname(String newHostname) {
         return new AgentConfig(masters, newHostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation);
+                isolation, taskUser);
     }
 
     public AgentConfig withPort(int newPort) {
         return new AgentConfig(masters, hostname, newPort, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation);
+                isolation, taskUser);
     }
 
     public AgentConfig withResources(Resources newResources) {
         return new AgentConfig(masters, hostname, port, workDir, newResources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation);
+                isolation, taskUser);
     }
 
     public AgentConfig withAttributes(Map<String, String> newAttributes) {
         return new AgentConfig(masters, hostname, port, workDir, resources, newAttributes, sandboxGcDelay, statusRetry, docker,
-                isolation);
+                isolation, taskUser);
     }
 
     public AgentConfig withSandboxGcDelay(Duration delay) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, delay, statusRetry, docker,
-                isolation);
+                isolation, taskUser);
     }
 
     public AgentConfig withMasters(String newMasters) {
         return new AgentConfig(newMasters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation);
+                isolation, taskUser);
     }
 
     public AgentConfig withDocker(DockerSettings d) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, d,
-                isolation);
+                isolation, taskUser);
     }
 
     public AgentConfig withIsolation(IsolationSettings i) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                i);
+                i, taskUser);
     }
 
     public AgentConfig withStatusRetry(Duration retry) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, retry, docker,
-                isolation);
+                isolation, taskUser);
+    }
+
+    /** @param user the user process tasks run as unless they name one; null for the agent's own */
+    public AgentConfig withTaskUser(String user) {
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
+                isolation, user);
     }
 }
