@@ -276,8 +276,11 @@ public final class Agent implements AutoCloseable {
                 LOG.warn("{} tasks disabled on this agent: {}", p.name(), r.description());
             }
         }
-        out.add(new ProcessContainerizer(context.timer(),
-                Isolation.select(context.config().isolation(), context.config().workDir(), context.timer())));
+        String taskUser = context.config().taskUser();
+        LOG.info("process tasks run as {} unless a task or its framework names another user",
+                taskUser == null ? "the agent's own user (" + System.getProperty("user.name") + ")" : "user " + taskUser);
+        out.add(new ProcessContainerizer(context.timer(), System.getenv(),
+                Isolation.select(context.config().isolation(), context.config().workDir(), context.timer()), taskUser));
         return List.copyOf(out);
     }
 

@@ -439,7 +439,7 @@ public final class TaskSupervisor {
         Container container;
         try {
             container = containerizer.get().launch(new LaunchSpec(task.key.frameworkId(), agentId.get(), hostname,
-                    withAgentEnvironment(task), task.sandbox, updates.checkpointDir(task.key)));
+                    withAgentEnvironment(task), task.sandbox, updates.checkpointDir(task.key), requestedUser(task)));
         } catch (LaunchException e) {
             synchronized (this) {
                 failLaunch(task, "containerizer", TaskState.FAILED, "launch failed: " + e.getMessage(), null);
@@ -462,6 +462,15 @@ public final class TaskSupervisor {
         }
         // Registered after RUNNING is queued, so a process that exits at once still reports RUNNING first.
         container.exit().thenAccept(exit -> exited(task, exit, Ending.WATCHED));
+    }
+
+    /** The task's command's user, else its framework's; null when neither names one (the agent's choice then). */
+    private static String requestedUser(Task task) {
+        String user = task.info.command() == null ? null : task.info.command().user();
+        if ((user == null || user.isBlank()) && task.framework != null) {
+            user = task.framework.user();
+        }
+        return user == null || user.isBlank() ? null : user;
     }
 
     private synchronized void exited(Task task, ContainerExit exit, Ending ending) {
