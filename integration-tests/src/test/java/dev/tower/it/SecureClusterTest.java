@@ -191,4 +191,24 @@ class SecureClusterTest {
         assertThat(driver.awaitExit(JOB_TIMEOUT)).as("spark-submit exit code\n%s", driver.tail(40)).isZero();
         assertThat(driver.out()).contains("Pi is roughly 3.14");
     }
+
+    @Test
+    void theWebUiLogsInWithAPrincipalsCredentials() {
+        Browser.assumeInstalled();
+        try (Browser browser = Browser.start()) {
+            // Without a credential the master answers the page with its Basic challenge (the browser's login dialog).
+            HttpResponse<String> page = send(HttpClient.newHttpClient(), "/");
+            assertThat(page.statusCode()).isEqualTo(401);
+            assertThat(page.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+            // Logged in, a browser sends the principal and secret with every request of the page: its API calls and
+            // its events stream.
+            browser.driver().executeCdpCommand("Network.enable", Map.of());
+            browser.driver().executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization",
+                    Credential.basic("admin", "admin-s3cret").authorization())));
+            browser.open(URI.create("http://" + master() + "/"));
+            await("the overview, read with the credential").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .untilAsserted(() -> assertThat(browser.text("#agents-active")).isEqualTo("1"));
+            browser.screenshot("secure-overview");
+        }
+    }
 }
