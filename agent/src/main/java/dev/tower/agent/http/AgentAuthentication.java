@@ -15,7 +15,7 @@ import java.util.Optional;
 
 /**
  * Who may call the agent's API when it authenticates: a principal of its credentials file (the master, operators)
- * reads everything; a task's token ({@link TaskTokens}) reads that task's sandbox and nothing else; anyone else gets
+ * reads everything; a task's token ({@link TaskTokens}) reads that task's sandbox and usage and nothing else; anyone else gets
  * {@code 401}. {@code /health} stays open.
  */
 @PreMatching
@@ -53,8 +53,9 @@ public final class AgentAuthentication implements ContainerRequestFilter {
         MultivaluedMap<String, String> params = request.getUriInfo().getQueryParameters();
         String taskParam = params.getFirst("task");
         String framework = params.getFirst("framework");
-        boolean files = path.startsWith("files/") || path.startsWith("/files/");
-        if (!files || !scope.taskId().equals(taskParam)
+        String p = path.startsWith("/") ? path.substring(1) : path;
+        boolean itsOwn = p.startsWith("files/") || p.equals("api/v1/usage");
+        if (!itsOwn || !scope.taskId().equals(taskParam)
                 || (framework != null && !framework.isEmpty() && !scope.frameworkId().equals(framework))) {
             request.abortWith(JsonErrors.error(403, "the token of task '" + scope.taskId()
                     + "' (framework '" + scope.frameworkId() + "') reads only that task's sandbox"));

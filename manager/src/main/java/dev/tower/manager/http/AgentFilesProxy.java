@@ -29,11 +29,12 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code GET /api/v1/agents/{agentId}/files/{read|browse}?task=&framework=&path=&offset=&length=}: an agent's
- * {@code /files} API through the master, so that a browser (the web UI) needs to reach only the master. The agent's
+ * {@code GET /api/v1/agents/{agentId}/files/{read|browse}?task=&framework=&path=&offset=&length=} and
+ * {@code GET /api/v1/agents/{agentId}/usage?task=&framework=}: an agent's {@code /files} and {@code /api/v1/usage}
+ * through the master, so that a browser (the web UI) needs to reach only the master. The agent's
  * answer, error or not, is passed on as it is; an agent the master cannot reach is a 502 naming it.
  */
-@Path("/api/v1/agents/{agentId}/files")
+@Path("/api/v1/agents/{agentId}")
 @Produces(MediaType.APPLICATION_JSON)
 public final class AgentFilesProxy {
     private static final Set<String> PARAMS = Set.of("task", "framework", "path", "offset", "length");
@@ -51,17 +52,25 @@ public final class AgentFilesProxy {
     }
 
     @GET
-    @Path("read")
+    @Path("files/read")
     public void read(@PathParam("agentId") String agentId, @Context UriInfo uri, @Context Request request,
                      @Suspended AsyncResponse r) {
-        forward(agentId, "read", uri, CallAudit.principal(request), r);
+        forward(agentId, "/files/read", uri, CallAudit.principal(request), r);
     }
 
     @GET
-    @Path("browse")
+    @Path("files/browse")
     public void browse(@PathParam("agentId") String agentId, @Context UriInfo uri, @Context Request request,
                        @Suspended AsyncResponse r) {
-        forward(agentId, "browse", uri, CallAudit.principal(request), r);
+        forward(agentId, "/files/browse", uri, CallAudit.principal(request), r);
+    }
+
+    /** What a task has used so far (the agent's {@code /api/v1/usage}): readable by whoever may read its sandbox. */
+    @GET
+    @Path("usage")
+    public void usage(@PathParam("agentId") String agentId, @Context UriInfo uri, @Context Request request,
+                      @Suspended AsyncResponse r) {
+        forward(agentId, "/api/v1/usage", uri, CallAudit.principal(request), r);
     }
 
     private void forward(String agentId, String op, UriInfo uri, String principal, AsyncResponse r) {
@@ -92,7 +101,7 @@ public final class AgentFilesProxy {
                     AgentView agent = (AgentView) found.body();
                     String where = agent.hostname() + ":" + agent.port();
                     HttpRequest request = HttpRequest.newBuilder(
-                            URI.create("http://" + where + "/files/" + op + query)).timeout(TIMEOUT).GET().build();
+                            URI.create("http://" + where + op + query)).timeout(TIMEOUT).GET().build();
                     http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, error) -> {
                         if (error != null) {
                             r.resume(Replies.error(502, "agent " + agentId + " at " + where + " cannot be reached: "
