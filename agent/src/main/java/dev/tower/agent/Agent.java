@@ -15,6 +15,7 @@ import dev.tower.agent.metrics.AgentStatus;
 import dev.tower.agent.resources.ResourceDetector;
 import dev.tower.agent.sandbox.SandboxGc;
 import dev.tower.agent.sandbox.Sandboxes;
+import dev.tower.agent.security.TaskTokens;
 import dev.tower.agent.status.StatusUpdates;
 import dev.tower.agent.task.TaskSupervisor;
 import dev.tower.agent.task.TaskView;
@@ -36,6 +37,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ExecutorService;
@@ -68,6 +70,8 @@ public final class Agent implements AutoCloseable {
     private final MasterConnection connection;
     private final AgentHttpServer http;
     private final AgentMetrics metrics = new AgentMetrics(new Status());
+    /** Where a task reaches its agent's API (with its {@link TaskTokens#ENV token}). */
+    public static final String AGENT_ENDPOINT_ENV = "TOWER_AGENT_ENDPOINT";
 
     private Agent(AgentConfig config) throws IOException {
         this.config = config;
@@ -92,7 +96,8 @@ public final class Agent implements AutoCloseable {
             this.supervisor = new TaskSupervisor(sandboxes, gc, Fetcher.withDefaultClient(), containerizers, fetchers, launcher,
                     () -> conn[0] == null ? initialId : conn[0].agentId().orElse(null), config.hostname(),
                     Clock.systemUTC(), metrics);
-            this.connection = new MasterConnection(detector, MasterConnection.defaultHttpClient(), idFile,
+            this.connection = new MasterConnection(detector,
+                    MasterConnection.defaultHttpClient(config.security().asClient()), idFile,
                     id -> new AgentCall.Subscribe(info(id), supervisor.reports()),
                     new MasterConnection.Listener() {
                         @Override
@@ -114,7 +119,13 @@ public final class Agent implements AutoCloseable {
             java.util.Set<String> known = supervisor.knownTasks();
             containerizers.forEach(c -> c.removeUnknown(known));
             gc.sweep(supervisor::usesSandbox);
-            this.http = AgentHttpServer.start(config.port(), sandboxes, this::state, metrics, config.security().tls());
+            TaskTokens tokens = config.security().authenticates() ? TaskTokens.load(workDir) : null;
+            AgentHttpServer[] server = new AgentHttpServer[1];
+            supervisor.addToTaskEnvironment((frameworkId, taskId) -> tokens == null ? Map.of()
+                    : Map.of(TaskTokens.ENV, tokens.issue(frameworkId, taskId), AGENT_ENDPOINT_ENV,
+                    config.hostname() + ":" + (server[0] == null ? config.port() : server[0].port())));
+            this.http = AgentHttpServer.start(config.port(), sandboxes, this::state, metrics, config.security(), tokens);
+            server[0] = http;
         } catch (IOException | RuntimeException e) {
             made.forEach(Containerizer::close);
             metrics.close();
@@ -138,8 +149,8 @@ public final class Agent implements AutoCloseable {
             throw new UncheckedIOException("cannot start the agent in " + config.workDir() + ": " + e.getMessage(), e);
         }
         agent.connection.start();
-        LOG.info("agent listening on port {}{} (work dir {}, resources {}, masters {})",
-                agent.port(), config.security().tls() != null ? " (HTTPS)" : "", config.workDir(), agent.resources, config.masters());
+        LOG.info("agent listening on port {}{} (work dir {}, resources {}, masters {})", agent.port(),
+                config.security().tls() != null ? " (HTTPS)" : "", config.workDir(), agent.resources, config.masters());
         return agent;
     }
 
@@ -265,8 +276,11 @@ public final class Agent implements AutoCloseable {
                 LOG.warn("{} tasks disabled on this agent: {}", p.name(), r.description());
             }
         }
-        out.add(new ProcessContainerizer(context.timer(),
-                Isolation.select(context.config().isolation(), context.config().workDir(), context.timer())));
+        String taskUser = context.config().taskUser();
+        LOG.info("process tasks run as {} unless a task or its framework names another user",
+                taskUser == null ? "the agent's own user (" + System.getProperty("user.name") + ")" : "user " + taskUser);
+        out.add(new ProcessContainerizer(context.timer(), System.getenv(),
+                Isolation.select(context.config().isolation(), context.config().workDir(), context.timer()), taskUser));
         return List.copyOf(out);
     }
 

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param docker what Docker tasks may do on this agent, and where its engine is
  * @param isolation whether and how process tasks are limited (cgroups)
  * @param security who may call the agent, how it calls the master, TLS ({@link AgentSecurity#OFF} when null)
+ * @param taskUser the user process tasks run as unless a task or its framework names one; null for the agent's own
+ *                 user (what embedded clusters use). Running tasks as another user takes a root agent.
  */
 public record AgentConfig(
         String masters,
@@ -35,7 +37,8 @@ public record AgentConfig(
         Duration statusRetry,
         DockerSettings docker,
         IsolationSettings isolation,
-        AgentSecurity security) {
+        AgentSecurity security,
+        String taskUser) {
 
     public static final String DEFAULT_HOSTNAME = "127.0.0.1";
     public static final int DEFAULT_PORT = 5051;
@@ -61,60 +64,66 @@ public record AgentConfig(
         docker = docker == null ? DockerSettings.DEFAULTS : docker;
         isolation = isolation == null ? IsolationSettings.DEFAULTS : isolation;
         security = security == null ? AgentSecurity.OFF : security;
+        taskUser = taskUser == null || taskUser.isBlank() ? null : taskUser.strip();
     }
 
     public static AgentConfig defaults(String masters, Path workDir) {
         return new AgentConfig(masters, DEFAULT_HOSTNAME, DEFAULT_PORT, workDir, null, Map.of(), DEFAULT_SANDBOX_GC_DELAY,
-                DEFAULT_STATUS_RETRY, DockerSettings.DEFAULTS, IsolationSettings.DEFAULTS, AgentSecurity.OFF);
+                DEFAULT_STATUS_RETRY, DockerSettings.DEFAULTS, IsolationSettings.DEFAULTS, AgentSecurity.OFF, null);
     }
 
     public AgentConfig withHostname(String newHostname) {
         return new AgentConfig(masters, newHostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation, security);
+                isolation, security, taskUser);
     }
 
     public AgentConfig withPort(int newPort) {
         return new AgentConfig(masters, hostname, newPort, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation, security);
+                isolation, security, taskUser);
     }
 
     public AgentConfig withResources(Resources newResources) {
         return new AgentConfig(masters, hostname, port, workDir, newResources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation, security);
+                isolation, security, taskUser);
     }
 
     public AgentConfig withAttributes(Map<String, String> newAttributes) {
         return new AgentConfig(masters, hostname, port, workDir, resources, newAttributes, sandboxGcDelay, statusRetry, docker,
-                isolation, security);
+                isolation, security, taskUser);
     }
 
     public AgentConfig withSandboxGcDelay(Duration delay) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, delay, statusRetry, docker,
-                isolation, security);
+                isolation, security, taskUser);
     }
 
     public AgentConfig withMasters(String newMasters) {
         return new AgentConfig(newMasters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation, security);
+                isolation, security, taskUser);
     }
 
     public AgentConfig withDocker(DockerSettings d) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, d,
-                isolation, security);
+                isolation, security, taskUser);
     }
 
     public AgentConfig withIsolation(IsolationSettings i) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                i, security);
+                i, security, taskUser);
     }
 
     public AgentConfig withSecurity(AgentSecurity s) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
-                isolation, s);
+                isolation, s, taskUser);
+    }
+
+    public AgentConfig withTaskUser(String user) {
+        return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, statusRetry, docker,
+                isolation, security, user);
     }
 
     public AgentConfig withStatusRetry(Duration retry) {
         return new AgentConfig(masters, hostname, port, workDir, resources, attributes, sandboxGcDelay, retry, docker,
-                isolation, security);
+                isolation, security, taskUser);
     }
 }

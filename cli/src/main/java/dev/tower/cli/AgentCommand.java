@@ -5,18 +5,22 @@ import dev.tower.agent.AgentConfig;
 import dev.tower.agent.security.AgentSecurity;
 import dev.tower.api.security.ServerKeys;
 import dev.tower.agent.containerizer.DockerSettings;
+import dev.tower.agent.containerizer.TaskUser;
 import dev.tower.agent.isolation.IsolationSettings;
 import dev.tower.agent.resources.Attributes;
 import dev.tower.api.detect.MasterUrls;
 import dev.tower.api.model.Resources;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Predicate;
 
 /** {@code tower agent}: run an agent until Ctrl-C. */
 @Command(name = "agent", mixinStandardHelpOptions = true, description = "Run a Tower agent that offers this machine's resources.")
@@ -71,16 +75,36 @@ public final class AgentCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TlsServerOptions tls = new TlsServerOptions();
 
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
+    @Option(names = "--task-user", paramLabel = "USER",
+            description = "The user process tasks run as, unless a task (its command's user) or its framework names "
+                    + "another. Default: 'nobody' when the agent runs as root and that user exists (never root unless "
+                    + "asked: --task-user root), else the agent's own user. Running tasks as another user than the "
+                    + "agent's takes a root agent; their sandboxes become that user's.")
+    String taskUser;
+
     @Override
     public Integer call() throws Exception {
         MasterUrls.detector(master).close(); // validate before starting anything
-        AgentConfig config = AgentConfig.defaults(master, workDir).withPort(port).withHostname(hostname)
-                .withDocker(docker()).withIsolation(isolation());
-        ServerKeys keys = tls.keys();
-        if (keys != null) {
-            AgentSecurity s = config.security();
-            config = config.withSecurity(new AgentSecurity(s.principals(), s.asClient(), keys.sslContext()));
+        int selfUid = TaskUser.selfUid();
+        String tasksAs = taskUser(taskUser, selfUid, name -> TaskUser.lookup(name).isPresent());
+        Optional<TaskUser> tasksUser = tasksAs == null ? Optional.empty() : TaskUser.lookup(tasksAs);
+        if (tasksAs != null && tasksUser.isEmpty()) {
+            System.err.println("tower agent: --task-user " + tasksAs + ": no such user on this machine");
+            return 2;
         }
+        if (tasksUser.isPresent() && tasksUser.get().uid() != selfUid && selfUid != 0) {
+            System.err.println("tower agent: --task-user " + tasksAs + ": only an agent running as root can run tasks "
+                    + "as another user");
+            return 2;
+        }
+        ServerKeys keys = tls.keys();
+        AgentConfig config = AgentConfig.defaults(master, workDir).withPort(port).withHostname(hostname)
+                .withDocker(docker()).withIsolation(isolation()).withTaskUser(tasksAs)
+                .withSecurity(new AgentSecurity(security.principals(), security.asClient(),
+                        keys == null ? null : keys.sslContext()));
         if (resources != null) {
             config = config.withResources(Resources.parse(resources));
         }
@@ -90,12 +114,27 @@ public final class AgentCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         try (Agent agent = Agent.start(config)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tower-agent-shutdown"));
-            System.out.println("Tower agent on port " + agent.port() + (keys != null ? " (HTTPS)" : "") + " offering " + agent.resources()
-                    + " to master " + master);
+            System.out.println("Tower agent on port " + agent.port() + (keys != null ? " (HTTPS)" : "") + " offering "
+                    + agent.resources() + " to master " + master);
+            System.out.println("Process tasks run as " + tasksUser.map(u -> "user " + u)
+                    .orElse("the agent's own user (" + System.getProperty("user.name") + ")")
+                    + " unless a task or its framework names another user");
             System.out.flush();
             stop.await();
         }
         return 0;
+    }
+
+    /**
+     * The user process tasks run as when neither they nor their framework name one: {@code --task-user} if given;
+     * otherwise {@code nobody} for an agent running as root (uid 0) on a machine that has that user, so that tasks
+     * never run as root unless asked; otherwise null, the agent's own user.
+     */
+    static String taskUser(String flag, int agentUid, Predicate<String> userExists) {
+        if (flag != null && !flag.isBlank()) {
+            return flag.strip();
+        }
+        return agentUid == 0 && userExists.test(TaskUser.NOBODY) ? TaskUser.NOBODY : null;
     }
 
     IsolationSettings isolation() {

@@ -3,6 +3,7 @@ package dev.tower.cli;
 import dev.tower.api.client.CallRejectedException;
 import dev.tower.api.client.MasterEventSource;
 import dev.tower.api.client.MasterHttp;
+import dev.tower.api.security.ClientSecurity;
 import dev.tower.api.client.MasterUnavailableException;
 import dev.tower.api.codec.BadInputException;
 import dev.tower.api.codec.Json;
@@ -164,11 +165,11 @@ public final class EventsCommand implements Runnable {
                         auditTopic != null ? auditTopic : KafkaEventsConfig.DEFAULT_AUDIT_TOPIC), fromBeginning);
             }
             if (fromMaster) {
-                return new MasterEventSource(detector);
+                return new MasterEventSource(detector, master.security());
             }
             Optional<EventSinkView> advertised;
             try {
-                advertised = advertisedKafka(detector);
+                advertised = advertisedKafka(detector, master.security());
             } catch (MasterUnavailableException | CallRejectedException | BadInputException e) {
                 if (fromBeginning) {
                     throw new IllegalStateException("--from-beginning reads Kafka, and the master could not be asked "
@@ -176,7 +177,7 @@ public final class EventsCommand implements Runnable {
                 }
                 listener.notice("cannot ask the master where it publishes events (" + e.getMessage()
                         + "); following its live stream");
-                return new MasterEventSource(detector);
+                return new MasterEventSource(detector, master.security());
             }
             if (advertised.isEmpty()) {
                 if (fromBeginning) {
@@ -184,7 +185,7 @@ public final class EventsCommand implements Runnable {
                             + "starts from now; start the master with --kafka BOOTSTRAP to keep the history (or name "
                             + "a Kafka cluster with --kafka)");
                 }
-                return new MasterEventSource(detector);
+                return new MasterEventSource(detector, master.security());
             }
             EventSinkView sink = advertised.get();
             List<String> topics = sink.topics().isEmpty()
@@ -196,7 +197,7 @@ public final class EventsCommand implements Runnable {
                 return new KafkaEventSource(sink.target(), topics, true);
             }
             return new FallBack(new KafkaEventSource(sink.target(), topics, false, ADVERTISED_KAFKA_WAIT),
-                    () -> new MasterEventSource(detector));
+                    () -> new MasterEventSource(detector, master.security()));
         }
 
         /** What {@code /health} says that matters here. */
@@ -207,11 +208,11 @@ public final class EventsCommand implements Runnable {
          * The Kafka sink of the leading master, from its {@code /health} (a standby answers it too, naming the
          * leader, which is then asked).
          */
-        static Optional<EventSinkView> advertisedKafka(MasterDetector detector) {
-            Health health = Json.read(new MasterHttp(detector).get(HEALTH), Health.class);
+        static Optional<EventSinkView> advertisedKafka(MasterDetector detector, ClientSecurity security) {
+            Health health = Json.read(new MasterHttp(detector, security).get(HEALTH), Health.class);
             if (!"leader".equals(health.role()) && health.leader() != null) {
                 try (MasterDetector leader = MasterUrls.detector(health.leader())) {
-                    health = Json.read(new MasterHttp(leader).get(HEALTH), Health.class);
+                    health = Json.read(new MasterHttp(leader, security).get(HEALTH), Health.class);
                 } catch (MasterUnavailableException | CallRejectedException | BadInputException e) {
                     // the standby's sinks, configured like the leader's as a rule
                 }

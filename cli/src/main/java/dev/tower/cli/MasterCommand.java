@@ -4,6 +4,7 @@ import dev.tower.api.detect.ZooKeeperUrl;
 import dev.tower.api.security.ServerKeys;
 import dev.tower.manager.Master;
 import dev.tower.manager.MasterOptions;
+import dev.tower.manager.security.Acls;
 import dev.tower.manager.security.MasterSecurity;
 import dev.tower.manager.core.DriverPolicy;
 import dev.tower.manager.core.MasterConfig;
@@ -12,6 +13,7 @@ import dev.tower.cli.spark.SparkHome;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -107,6 +109,20 @@ public final class MasterCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TlsServerOptions tls = new TlsServerOptions();
 
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
+    @Option(names = "--acls", paramLabel = "FILE",
+            description = "Who may do what (register frameworks in roles, run tasks as users, tear down, change "
+                    + "weights, read sandboxes, submit drivers), as JSON; see docs/security.md. Default: everything "
+                    + "allowed to every authenticated principal.")
+    Path acls;
+
+    @Option(names = "--scheduler-rate-limit", paramLabel = "CALLS_PER_SECOND", defaultValue = "0",
+            description = "Scheduler API calls per second each principal may make (bursts of twice that); more are "
+                    + "answered 429. 0 for no limit (default).")
+    double schedulerRateLimit;
+
     /** Parses {@code --zk}; a bad URL is reported naming the option, like any bad value. */
     static final class ZooKeeperUrlConverter implements CommandLine.ITypeConverter<ZooKeeperUrl> {
         @Override
@@ -139,21 +155,21 @@ public final class MasterCommand implements Callable<Integer> {
         if (driverBackoff.isNegative() || driverBackoffMax.compareTo(driverBackoff) < 0) {
             throw usage("--driver-retry-backoff-max: must be at least --driver-retry-backoff (" + driverBackoff + ")");
         }
+        if (!(schedulerRateLimit >= 0) || Double.isInfinite(schedulerRateLimit)) {
+            throw usage("--scheduler-rate-limit: must be 0 (no limit) or more, got " + schedulerRateLimit);
+        }
         MasterConfig core = MasterConfig.defaults().withWeights(weights)
                 .withAgentUnreachableTimeout(unreachableTimeout).withOfferTimeout(offerTimeout)
                 .withAgentReregisterTimeout(agentReregisterTimeout)
                 .withDrivers(new DriverPolicy(driverMaxRetries, driverBackoff, driverBackoffMax));
         Optional<String> home = sparkHome != null ? Optional.of(sparkHome.toAbsolutePath().normalize().toString())
                 : SparkHome.find().map(h -> h.dir().toString());
-        MasterOptions options = MasterOptions.defaults(workDir).withPort(port).withHosts(bind, advertise).withCore(core)
-                .withDrivers(new DispatcherOptions(driverRole, home));
-        options = zk == null ? options : options.withZooKeeper(zk, zkSessionTimeout);
         ServerKeys keys = tls.keys();
-        if (keys != null) {
-            MasterSecurity s = options.security();
-            options = options.withSecurity(new MasterSecurity(s.principals(), s.acls(), keys.sslContext(), s.asClient()));
-        }
-        return options;
+        MasterOptions options = MasterOptions.defaults(workDir).withPort(port).withHosts(bind, advertise).withCore(core)
+                .withDrivers(new DispatcherOptions(driverRole, home))
+                .withSecurity(new MasterSecurity(security.principals(), acls == null ? null : Acls.load(acls),
+                        keys == null ? null : keys.sslContext(), security.asClient(), schedulerRateLimit));
+        return zk == null ? options : options.withZooKeeper(zk, zkSessionTimeout);
     }
 
     private void requirePositive(String flag, Duration d) {

@@ -2,14 +2,33 @@ package dev.tower.cli;
 
 import dev.tower.api.client.MasterHttp;
 import dev.tower.api.detect.MasterUrls;
+import dev.tower.api.security.ClientSecurity;
 import picocli.CommandLine.Option;
 
-/** {@code --master}, shared by every command that talks to a running master. */
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * {@code --master} and how to authenticate to it, shared by every command that talks to a running master. Each flag
+ * falls back to its environment variable, so a shell that exports them needs no flags.
+ */
 public final class MasterOption {
     @Option(names = {"-m", "--master"}, paramLabel = "MASTER",
             description = "Master address: host:port[,host:port], or zk://host:port[,host:port]/path to find the "
                     + "elected master through ZooKeeper. Default: $TOWER_MASTER or 127.0.0.1:5050.")
     String master;
+
+    @Option(names = "--principal", paramLabel = "NAME",
+            description = "Principal to authenticate as, with --secret-file. Default: $TOWER_PRINCIPAL.")
+    String principal;
+
+    @Option(names = "--secret-file", paramLabel = "FILE",
+            description = "File holding the principal's secret. Default: $TOWER_SECRET_FILE (or the secret in $TOWER_SECRET).")
+    Path secretFile;
+
+    @Option(names = "--ca-cert", paramLabel = "PEM",
+            description = "CA certificate the master's TLS certificate must be signed by; turns TLS on. Default: $TOWER_CA_CERT.")
+    Path caCert;
 
     public String url() {
         if (master != null && !master.isBlank()) {
@@ -19,7 +38,28 @@ public final class MasterOption {
         return env != null && !env.isBlank() ? env : "127.0.0.1:5050";
     }
 
+    /**
+     * The credential and trust to call the master with: the flags, else the environment.
+     *
+     * @throws IllegalArgumentException naming the flag or variable that is wrong (the CLI prints the message)
+     */
+    public ClientSecurity security() {
+        return security(System.getenv());
+    }
+
+    ClientSecurity security(Map<String, String> env) {
+        String p = principal != null ? principal : env.get(ClientSecurity.ENV_PRINCIPAL);
+        Path file = secretFile != null ? secretFile : pathOf(env.get(ClientSecurity.ENV_SECRET_FILE));
+        String secret = secretFile != null ? null : env.get(ClientSecurity.ENV_SECRET);
+        Path ca = caCert != null ? caCert : pathOf(env.get(ClientSecurity.ENV_CA_CERT));
+        return ClientSecurity.of(p, secret, file, env.get(ClientSecurity.ENV_TOKEN), ca);
+    }
+
     public MasterHttp http() {
-        return new MasterHttp(MasterUrls.detector(url()));
+        return new MasterHttp(MasterUrls.detector(url()), security());
+    }
+
+    private static Path pathOf(String s) {
+        return s == null || s.isBlank() ? null : Path.of(s.trim());
     }
 }

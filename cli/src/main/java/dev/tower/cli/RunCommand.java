@@ -81,7 +81,8 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("name a command to run after --, or an image with --docker IMAGE");
         }
         String taskName = name != null ? name : "run-" + Long.toHexString(System.nanoTime() & 0xffffffL);
-        Runner runner = new Runner(master.url(), role, taskName, instances, cpus, mem, command, env, container, quiet);
+        Runner runner = new Runner(master.url(), role, taskName, instances, cpus, mem, command, env, container, quiet,
+                master.security());
         return runner.run();
     }
 

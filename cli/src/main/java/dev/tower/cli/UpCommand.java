@@ -5,6 +5,8 @@ import dev.tower.cli.cluster.LocalCluster;
 import dev.tower.kafka.KafkaBroker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.tower.cli.cluster.LocalSecurity;
+import dev.tower.manager.security.Acls;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +53,13 @@ public final class UpCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     KafkaOptions kafka = new KafkaOptions();
 
+    @Option(names = "--auth", description = "Authenticate every call: makes principals admin, agent and master with "
+            + "random secrets under WORK_DIR/security and prints how to use them (off by default).")
+    boolean auth;
+
+    @Option(names = "--acls", paramLabel = "FILE", description = "With --auth: who may do what (see docs/security.md).")
+    Path acls;
+
     @Option(names = "--work-dir", description = "Where masters and agents keep their state (default: a new temporary directory).")
     Path workDir;
 
@@ -89,12 +98,16 @@ public final class UpCommand implements Callable<Integer> {
 
     private int run(Path dir, Resources resources, String bootstrap) throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
+        if (acls != null && !auth) {
+            throw new IllegalArgumentException("--acls needs --auth");
+        }
+        LocalSecurity security = auth ? LocalSecurity.create(dir, acls == null ? null : Acls.load(acls)) : null;
         try (LocalCluster cluster = LocalCluster.start(dir, port, masters, port == 0 ? 0 : zkPort, agents, resources,
                 weights, (master, masterDir) -> {
                     if (bootstrap != null) {
                         kafka.attach(master, bootstrap, masterDir, "tower://" + master.address());
                     }
-                })) {
+                }, security)) {
             Thread hook = new Thread(stop::countDown, "tower-up-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             if (!cluster.awaitAgents(Duration.ofSeconds(60))) {
@@ -113,6 +126,11 @@ public final class UpCommand implements Callable<Integer> {
             if (bootstrap != null) {
                 System.out.println("Events go to Kafka at " + bootstrap + " (topics " + kafka.eventsTopic + ", "
                         + kafka.auditTopic + "); watch them with: tower events tail");
+            }
+            if (security != null) {
+                System.out.println("Authentication is on: every call needs a principal (web UI: log in as admin with "
+                        + "the secret in " + security.secretFile(LocalSecurity.ADMIN) + "). For tower and Spark in "
+                        + "a shell: " + security.exports());
             }
             System.out.println("Work dir: " + dir + "   (Ctrl-C to stop)");
             System.out.flush();

@@ -25,4 +25,29 @@ class AgentCommandTest {
         assertThat(parse("--master", "127.0.0.1:5050", "--isolation", "--task-pids-max", "100").isolation())
                 .isEqualTo(new IsolationSettings(true, 100));
     }
+
+    @Test
+    void aRootAgentRunsTasksAsNobodyByDefaultWhenThatUserExists() {
+        assertThat(AgentCommand.taskUser(null, 0, "nobody"::equals)).isEqualTo("nobody");
+    }
+
+    @Test
+    void aRootAgentWithoutNobodyAndANonRootAgentRunTasksAsThemselvesByDefault() {
+        assertThat(AgentCommand.taskUser(null, 0, name -> false)).as("root agent, no user nobody").isNull();
+        assertThat(AgentCommand.taskUser(null, 1000, "nobody"::equals)).as("agent of uid 1000").isNull();
+    }
+
+    @Test
+    void theTaskUserFlagWinsRootIncluded() {
+        assertThat(AgentCommand.taskUser("root", 0, "nobody"::equals)).isEqualTo("root");
+        assertThat(AgentCommand.taskUser("tower", 0, "nobody"::equals)).isEqualTo("tower");
+        assertThat(parse("--master", "127.0.0.1:5050", "--task-user", "root").taskUser).isEqualTo("root");
+        assertThat(parse("--master", "127.0.0.1:5050").taskUser).isNull();
+    }
+
+    @Test
+    void theHelpSaysWhichUserTasksRunAs() {
+        String help = new CommandLine(new AgentCommand()).getUsageMessage().replaceAll("\\s+", " ");
+        assertThat(help).contains("--task-user=USER").contains("'nobody' when the agent runs as root");
+    }
 }

@@ -5,8 +5,7 @@ import dev.tower.agent.http.AgentStateView;
 import dev.tower.agent.metrics.AgentMetrics;
 import dev.tower.agent.metrics.AgentStatus;
 import dev.tower.agent.sandbox.Sandboxes;
-import dev.tower.api.client.MasterHttp;
-import dev.tower.api.detect.MasterUrls;
+import dev.tower.agent.security.AgentSecurity;
 import dev.tower.api.model.Resources;
 import dev.tower.api.model.TaskState;
 import dev.tower.api.security.ClientSecurity;
@@ -38,7 +37,6 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /** A master and an agent serving HTTPS with certificates from {@code tower certs}' issuer, and what clients see. */
@@ -118,17 +116,23 @@ class TlsServersTest {
 
     @Test
     void theCliSaysInOneLineThatTheMastersCertificateIsNotTrusted() {
-        // What `tower agents --master 127.0.0.1:PORT --ca-cert other-ca.pem` runs into: MasterHttp with the CLI's client.
-        HttpClient client = ClientSecurity.of(null, null, null, null, otherCa).client(HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER));
-        MasterHttp http = new MasterHttp(MasterUrls.detector("127.0.0.1:" + master.port()), client, Duration.ofMillis(500));
+        Run r = tower("agents", "--master", "127.0.0.1:" + master.port(), "--ca-cert", otherCa.toString());
 
-        Throwable e = catchThrowable(() -> http.get("/api/v1/agents"));
-        String line = TowerCli.explain(e);
-
-        assertThat(line).isEqualTo("cannot reach a master: no leading master (127.0.0.1:" + master.port()
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("tower: cannot reach a master: no leading master (127.0.0.1:" + master.port()
                 + ": TLS: the server's certificate is not signed by a CA this client trusts (unable to find a valid "
-                + "certification path to it); give the cluster's CA with --ca-cert or TOWER_CA_CERT)");
+                + "certification path to it); give the cluster's CA with --ca-cert or TOWER_CA_CERT)"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void theCliTrustingTheCaListsTheAgents() {
+        Run r = tower("agents", "--master", "127.0.0.1:" + master.port(), "--ca-cert", ca.toString());
+
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("AGENT");
+        assertThat(r.err()).isEmpty();
     }
 
     @Test
@@ -142,6 +146,19 @@ class TlsServersTest {
 
     @Test
     void theCliWithoutTheCaCannotReadTheMaster() {
+        Run r = tower("agents", "--master", "127.0.0.1:" + master.port());
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).startsWith("tower: cannot reach a master: ").doesNotContain("\tat ");
+        assertThat(r.err().lines()).hasSize(1);
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    /** {@code tower ARGS} as a user runs it (environment aside), with what it prints. */
+    private static Run tower(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         picocli.CommandLine cl = TowerCli.commandLine();
@@ -151,13 +168,8 @@ class TlsServersTest {
             cmd.getErr().println("tower: " + TowerCli.explain(ex));
             return 1;
         });
-
-        int code = cl.execute("agents", "--master", "127.0.0.1:" + master.port());
-
-        assertThat(code).isEqualTo(1);
-        assertThat(out.toString()).isEmpty();
-        assertThat(err.toString()).startsWith("tower: cannot reach a master: ").doesNotContain("\tat ");
-        assertThat(err.toString().lines()).hasSize(1);
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
     }
 
     @Test
@@ -188,7 +200,7 @@ class TlsServersTest {
     void anAgentServesHttpsToAClientTrustingTheCa() throws Exception {
         AgentStateView view = new AgentStateView("agent-1", "127.0.0.1", 0, true, null, Map.of(), List.of());
         try (AgentHttpServer agent = AgentHttpServer.start(0, new Sandboxes(dir.resolve("agent")), () -> view,
-                new AgentMetrics(new IdleAgent()), keys.sslContext())) {
+                new AgentMetrics(new IdleAgent()), new AgentSecurity(null, null, keys.sslContext()), null)) {
             HttpClient client = ClientSecurity.of(null, null, null, null, ca).client(HttpClient.newBuilder());
             HttpResponse<String> health = client.send(get("http://localhost:" + agent.port() + "/health"),
                     HttpResponse.BodyHandlers.ofString());

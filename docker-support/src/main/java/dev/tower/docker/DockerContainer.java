@@ -7,6 +7,7 @@ import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.WaitResponse;
 import dev.tower.agent.containerizer.Container;
 import dev.tower.agent.containerizer.ContainerExit;
+import dev.tower.agent.isolation.MemoryCgroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,16 +18,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 
 /**
  * A task's Docker container. Its end is learnt by waiting on the engine; then the exit status is recorded in the
  * checkpoint directory, the rest of its logs copied, the container removed, and the exit reported.
+ *
+ * <p>While it runs, the OOM-kill counter of its memory cgroup is read every {@link #OOM_POLL}: the kernel kills one
+ * process of a container over its memory limit, not the container, and a shell whose child was killed carries on and
+ * may exit 0. The engine's own {@code OOMKilled} flag misses such a kill at times (its OOM event can reach the engine
+ * after the container's exit), so a container in which the kernel killed anything for memory is stopped at once and
+ * its task fails with {@link ContainerExit#MEMORY_LIMIT}, as a process task under cgroup isolation does.
  */
 final class DockerContainer implements Container {
     private static final Logger LOG = LoggerFactory.getLogger(DockerContainer.class);
     /** How long the logs of an ended container may take to arrive before its exit is reported anyway. */
     static final Duration LOG_DRAIN_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration WAIT_RETRY = Duration.ofSeconds(1);
+    /** How often a running container's memory cgroup is read for OOM kills. */
+    static final Duration OOM_POLL = Duration.ofMillis(200);
 
     private final DockerContainerizer owner;
     private final String id;
@@ -40,6 +50,12 @@ final class DockerContainer implements Container {
     private Instant stopDeadline;
     private Closeable waiting;
     private volatile boolean detached;
+    /** The container's memory cgroup, found once it runs; null when this agent cannot see it. */
+    private volatile MemoryCgroup memory;
+    /** Set once a process of the container was OOM-killed. */
+    private volatile boolean oomKilled;
+    /** The periodic read of the OOM counter. Guarded by this. */
+    private Future<?> oomWatch;
 
     DockerContainer(DockerContainerizer owner, String id, String key, long pid, Optional<Instant> startedAt,
                     Path checkpointDir, LogCopier logs) {
@@ -110,10 +126,50 @@ final class DockerContainer implements Container {
         });
     }
 
-    /** Follows the logs and waits for the container to end. */
+    /** Follows the logs, watches the memory cgroup for OOM kills, and waits for the container to end. */
     void watch() {
         logs.follow();
+        watchMemory();
         awaitEnd();
+    }
+
+    private void watchMemory() {
+        memory = pid > 0 ? MemoryCgroup.of(pid).orElse(null) : null;
+        if (memory == null) {
+            LOG.debug("no memory cgroup of container {} in sight: only the engine's OOMKilled flag tells", shortId());
+            return;
+        }
+        synchronized (this) {
+            if (!exit.isDone() && !detached) {
+                oomWatch = owner.every(this::checkMemory, OOM_POLL);
+            }
+        }
+    }
+
+    /** A process of the container was OOM-killed: the task is broken, so the whole container ends now. */
+    private void checkMemory() {
+        if (oomKilled || !sawOomKill()) {
+            return;
+        }
+        stopMemoryWatch();
+        LOG.info("the kernel OOM-killed a process in container {} of {}; stopping it", shortId(), key);
+        kill(Duration.ZERO);
+    }
+
+    /** Reads the counter (while the cgroup exists: the engine removes it once the container stopped). */
+    private boolean sawOomKill() {
+        MemoryCgroup m = memory;
+        if (!oomKilled && m != null && m.oomKills() > 0) {
+            oomKilled = true;
+        }
+        return oomKilled;
+    }
+
+    private synchronized void stopMemoryWatch() {
+        if (oomWatch != null) {
+            oomWatch.cancel(false);
+            oomWatch = null;
+        }
     }
 
     private void awaitEnd() {
@@ -169,6 +225,8 @@ final class DockerContainer implements Container {
      * gone), the rest of its logs, the exit, then the container's removal.
      */
     private void ended() {
+        // Read once more: a kill just before the end may have come after the last read, if the cgroup is still there.
+        boolean oom = sawOomKill();
         ContainerExit result;
         try {
             InspectContainerResponse.ContainerState state = owner.engine().client().inspectContainerCmd(id).exec()
@@ -178,8 +236,10 @@ final class DockerContainer implements Container {
                 awaitEnd();
                 return;
             }
-            result = owner.recordExit(checkpointDir, state);
+            stopMemoryWatch();
+            result = owner.recordExit(checkpointDir, state, oom);
         } catch (NotFoundException e) {
+            stopMemoryWatch();
             result = owner.recordedExit(checkpointDir, id);
         } catch (RuntimeException e) {
             if (detached || owner.isClosed()) {
@@ -205,6 +265,7 @@ final class DockerContainer implements Container {
     /** Stops watching (the agent stops); the container runs on. */
     void detach() {
         detached = true;
+        stopMemoryWatch();
         Closeable w;
         synchronized (this) {
             w = waiting;

@@ -30,8 +30,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -344,7 +346,7 @@ public final class DockerContainerizer implements Containerizer {
             removeQuietly(r.containerId());
             return Optional.empty();
         }
-        ContainerExit exit = recordExit(checkpointDir, state);
+        ContainerExit exit = recordExit(checkpointDir, state, false);
         logCopier(r.containerId(), r.sandbox(), checkpointDir).copyRest();
         LOG.info("the container {} of {} ended while the agent was down: exit status {}{}", shortId(r.containerId()),
                 key, exit.exitCode(), exit.failure() == null ? "" : " (" + exit.failure() + ")");
@@ -366,8 +368,8 @@ public final class DockerContainerizer implements Containerizer {
             }
 
             @Override
-            public java.util.concurrent.CompletableFuture<ContainerExit> exit() {
-                return java.util.concurrent.CompletableFuture.completedFuture(exit);
+            public CompletableFuture<ContainerExit> exit() {
+                return CompletableFuture.completedFuture(exit);
             }
 
             @Override
@@ -441,6 +443,16 @@ public final class DockerContainerizer implements Containerizer {
         }
     }
 
+    /** Runs {@code r} on the agent's timer every {@code period}, until cancelled or the timer stops. */
+    Future<?> every(Runnable r, Duration period) {
+        try {
+            return timer.scheduleWithFixedDelay(r, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("the agent's timer stopped: not running {}", r);
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
     boolean isClosed() {
         return closed;
     }
@@ -453,10 +465,15 @@ public final class DockerContainerizer implements Containerizer {
         }
     }
 
-    /** Reads how the container ended from its state, and records it before the container may be removed. */
-    ContainerExit recordExit(Path checkpointDir, InspectContainerResponse.ContainerState state) {
+    /**
+     * Reads how the container ended from its state, and records it before the container may be removed.
+     *
+     * @param oomSeen whether the agent saw the kernel OOM-kill a process in the container's cgroup: the container
+     *                fails for its memory then, whatever the engine's {@code OOMKilled} says
+     */
+    ContainerExit recordExit(Path checkpointDir, InspectContainerResponse.ContainerState state, boolean oomSeen) {
         Long code = state.getExitCodeLong();
-        boolean oom = Boolean.TRUE.equals(state.getOOMKilled());
+        boolean oom = oomSeen || Boolean.TRUE.equals(state.getOOMKilled());
         if (code != null) {
             try {
                 new CheckpointFiles.ExitRecord(code, oom).write(checkpointDir);

@@ -36,6 +36,10 @@ final class Browser implements AutoCloseable {
     }
 
     /** Skips the calling test (class, from {@code @BeforeAll}) when Chromium or its driver is not installed. */
+    static boolean installed() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    }
+
     static void assumeInstalled() {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "SKIPPED: the web UI's browser tests need " + CHROMIUM + " and " + CHROMEDRIVER

@@ -155,6 +155,11 @@ public final class Cluster implements AutoCloseable {
         int n = (int) processes.stream().filter(p -> p.name().startsWith("agent")).count() + 1;
         List<String> args = new ArrayList<>(List.of("agent", "--master", masterUrl, "--port", String.valueOf(port),
                 "--resources", resources, "--work-dir", workDir.resolve("agent" + n).toString()));
+        if (!extraArgs.contains("--task-user") && "root".equals(System.getProperty("user.name"))) {
+            // Tasks as the tests' own user, not as tower agent's default nobody for a root agent: the work dirs are
+            // private temporary directories, and the files the tests hand to tasks are root's.
+            args.addAll(List.of("--task-user", "root"));
+        }
         args.addAll(extraArgs);
         agentArgs.put("agent" + n, args);
         return spawn("agent" + n, args);

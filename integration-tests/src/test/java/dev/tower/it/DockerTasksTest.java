@@ -86,7 +86,8 @@ class DockerTasksTest {
     void aTaskOverItsMemoryLimitFailsWithTheMemoryReasonWhileItsNeighbourRuns() throws Exception {
         RecordingScheduler s = scheduler("oom");
         s.submit(List.of(docker("neighbour", 0.1, 32, "sleep 120"),
-                docker("hog", 0.1, 32, "dd if=/dev/zero of=/dev/null bs=128M count=1; echo survived")));
+                // The kernel OOM-kills `dd`; the shell carries on (it would sleep for minutes), yet the task fails now.
+                docker("hog", 0.1, 32, "dd if=/dev/zero of=/dev/null bs=128M count=1; echo survived; exec sleep 600")));
 
         await("hog ends").atMost(Duration.ofSeconds(60)).until(() -> terminal(s.latest("hog")));
         TaskStatus hog = s.latest("hog");

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.List;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -41,5 +43,38 @@ class TaskIsolationTest {
 
         assertThat(r.exitCode()).as("stdout: %s%nstderr: %s", r.stdout(), r.stderr()).isNotZero();
         assertThat(r.stderr()).contains("FAILED: memory limit exceeded");
+    }
+
+    @Test
+    void aRunningTasksUsageIsShownThroughTheMasterAndOnItsPage() throws Exception {
+        TowerProcess busy = cluster.cliAsync("run", "-m", cluster.master(), "--name", "busy", "--cpus", "0.5",
+                "--mem", "64", "--", "sh", "-c", "while :; do :; done");
+        try {
+            await("busy RUNNING").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> cluster.tasks().stream()
+                    .anyMatch(t -> t.taskId().equals("busy") && t.state().name().equals("RUNNING")));
+            String agentId = cluster.tasks().stream().filter(t -> t.taskId().equals("busy")).findFirst().orElseThrow()
+                    .agentId();
+            await("CPU seconds counted").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                var usage = Cluster.readTree(cluster.getOk("/api/v1/agents/" + agentId + "/usage?task=busy")).path("usage");
+                assertThat(usage.path("cpuSeconds").asDouble()).isGreaterThan(0.5);
+                assertThat(usage.path("memoryBytes").asLong()).isPositive();
+                assertThat(usage.path("throttledPeriods").asLong()).isPositive();
+            });
+            if (Browser.installed()) {
+                try (Browser browser = Browser.start()) {
+                    browser.open(cluster.uri("/tasks/busy"));
+                    await("the task page's usage").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                            .untilAsserted(() -> {
+                                assertThat(browser.text("#usage-cpu")).matches("\\d+\\.\\d\\d s");
+                                assertThat(browser.text("#usage-memory")).endsWith(" MB");
+                                assertThat(browser.text("#usage-throttled")).contains("periods");
+                            });
+                    browser.screenshot("task-usage");
+                }
+            }
+        } finally {
+            cluster.cli(Duration.ofSeconds(30), "kill", "-m", cluster.master(), "busy");
+            busy.awaitExit(Duration.ofSeconds(30));
+        }
     }
 }

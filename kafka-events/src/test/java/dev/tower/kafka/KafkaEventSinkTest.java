@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -118,6 +119,15 @@ class KafkaEventSinkTest {
      * {@code downMillis} and starts it again on the same data; waits for the outbox to drain; reads the topics back.
      */
     private Outage outage(String prefix, KafkaEventsConfig config, int total, long downMillis) throws Exception {
+        return outage(prefix, config, total, downMillis, "nothing more", sink -> true);
+    }
+
+    /**
+     * As {@link #outage(String, KafkaEventsConfig, int, long)}, and the broker stays down after {@code downMillis}
+     * until {@code holdUntil} holds for the sink (at most 60 s more).
+     */
+    private Outage outage(String prefix, KafkaEventsConfig config, int total, long downMillis, String holdFor,
+                          Predicate<KafkaEventSink> holdUntil) throws Exception {
         List<ClusterEvent> published = events(prefix, 0, total);
         KafkaEventSink sink = KafkaEventSink.start(config);
         AtomicLong maxPublishNanos = new AtomicLong();
@@ -161,6 +171,13 @@ class KafkaEventSinkTest {
                     maxPending.accumulateAndGet(sink.pending(), Math::max);
                     maxAge.accumulateAndGet(sink.oldestPendingAgeMillis(), Math::max);
                     return sink.dropped() == 0;
+                });
+        // Then for as long as it takes the sink to see what the test is about.
+        await("Kafka down until " + holdFor).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    maxPending.accumulateAndGet(sink.pending(), Math::max);
+                    maxAge.accumulateAndGet(sink.oldestPendingAgeMillis(), Math::max);
+                    return holdUntil.test(sink);
                 });
         broker.start();
         outage[1] = System.nanoTime();
@@ -207,7 +224,10 @@ class KafkaEventSinkTest {
                 .withProducerProperty("delivery.timeout.ms", "3000")
                 .withProducerProperty("request.timeout.ms", "1000")
                 .withProducerProperty("max.block.ms", "1000");
-        Outage o = outage(prefix, c, 1500, 8_000);
+        // Down for at least a delivery timeout, and until the producer has given up on a batch (how long that takes
+        // depends on when its batches were sent and retried, so it is awaited rather than guessed).
+        Outage o = outage(prefix, c, 1500, 3_000, "the producer expired a batch and the sink rewound",
+                sink -> sink.deliveryFailures() > 0);
         // The producer gave up on batches while Kafka was down; the sink resent them from the outbox, in order.
         assertThat(o.failures()).isPositive();
         assertThat(o.check().missing()).isZero();

@@ -17,6 +17,9 @@ import dev.tower.manager.ha.ZooKeeperLeadership;
 import dev.tower.manager.ha.ZooKeeperRegistry;
 import dev.tower.manager.http.AgentFilesProxy;
 import dev.tower.manager.http.AgentResource;
+import dev.tower.manager.http.Authorizer;
+import dev.tower.manager.security.MasterSecurity;
+import dev.tower.manager.security.RateLimiter;
 import dev.tower.manager.http.CallAudit;
 import dev.tower.manager.http.CallGateway;
 import dev.tower.manager.http.ErrorMapper;
@@ -190,13 +193,16 @@ public final class Master implements AutoCloseable {
         this.metrics = new MasterMetrics(new Status());
         events.add(metrics.eventSink());
         CallAudit audit = new CallAudit(events, InstantSource.system());
-        this.filesClient = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
+        MasterSecurity security = options.security();
+        this.filesClient = security.asClient().client(HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(5)));
+        Authorizer authorizer = new Authorizer(security.acls(), gateway);
         ResourceConfig rc = new ResourceConfig()
-                .register(new SchedulerResource(gateway, audit))
-                .register(new AgentResource(gateway, audit))
-                .register(new SubmissionsResource(gateway, options.drivers().sparkHome(), audit))
-                .register(new OperatorResource(gateway, masterId, this::health, audit, history::samples))
-                .register(new AgentFilesProxy(gateway, filesClient))
+                .register(new SchedulerResource(gateway, audit, authorizer, security.authenticates()))
+                .register(new AgentResource(gateway, audit, authorizer))
+                .register(new SubmissionsResource(gateway, options.drivers().sparkHome(), audit, authorizer))
+                .register(new OperatorResource(gateway, masterId, this::health, audit, history::samples, authorizer))
+                .register(new AgentFilesProxy(gateway, filesClient, authorizer))
                 .register(new EventsResource(eventStreams, masterId, this::address, this::epoch,
                         options.core().heartbeatInterval().toMillis() / 1000.0, recentEvents))
                 .register(ErrorMapper.class);
@@ -205,7 +211,9 @@ public final class Master implements AutoCloseable {
         URI uri = URI.create("http://" + options.bindHost() + ":" + options.port() + "/");
         GrizzlyHttpContainer jersey = ContainerFactory.createContainer(GrizzlyHttpContainer.class, rc);
         this.server = GrizzlyHttpServerFactory.createHttpServer(uri, false);
-        server.getServerConfiguration().addHttpHandler(new StreamCallHandler(gateway, new Routing(), jersey, audit, new WebUi()),
+        server.getServerConfiguration().addHttpHandler(new StreamCallHandler(gateway, new Routing(), jersey, audit, new WebUi(),
+                security.principals(), authorizer, security.schedulerRateLimit() > 0
+                        ? RateLimiter.perSecond(security.schedulerRateLimit()) : null),
                 "/");
         server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
         if (options.security().tls() != null) { // HTTPS only: no plain listener beside it

@@ -88,6 +88,7 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
     private volatile OfferGate gate;
     private volatile boolean started;
     private volatile String lastError;
+    private final dev.tower.api.security.ClientSecurity security;
 
     public TowerSchedulerBackend(TaskSchedulerImpl scheduler, SparkContext sc, TowerMasterUrl master) {
         super(scheduler, sc.env().rpcEnv());
@@ -95,6 +96,7 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
         this.taskScheduler = scheduler;
         this.master = master;
         this.conf = TowerSparkConf.from(settings(sc.conf()));
+        this.security = TowerSparkSecurity.from(settings(sc.conf()), System.getenv());
         this.planner = ExecutorPlanner.of(conf);
         this.failures = new AgentFailures(conf.maxAgentFailures());
         this.target = conf.initialTarget();
@@ -109,7 +111,8 @@ public class TowerSchedulerBackend extends CoarseGrainedSchedulerBackend {
         FrameworkInfo info = new FrameworkInfo(null, sc.appName(), conf.role(), conf.principal().orElse(null),
                 sc.sparkUser(), sc.conf().get("spark.driver.host", null),
                 conf.failoverTimeout().toMillis() / 1000.0, List.of());
-        SchedulerClient c = SchedulerClient.builder(master.towerMasters(), info, new Events()).build();
+        SchedulerClient c = SchedulerClient.builder(master.towerMasters(), info, new Events())
+                .security(security).build();
         client = c;
         gate = new OfferGate(c);
         c.start();

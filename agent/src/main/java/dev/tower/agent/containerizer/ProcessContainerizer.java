@@ -6,18 +6,25 @@ import dev.tower.agent.isolation.Isolator;
 import dev.tower.agent.isolation.TaskIsolation;
 import dev.tower.api.model.CommandInfo;
 import dev.tower.api.model.TaskInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Stream;
 
 /**
  * Runs command tasks as child processes, each started by {@link TaskCommand}: in a session of its own (so the
@@ -25,14 +32,24 @@ import java.util.concurrent.ScheduledExecutorService;
  * status in the task's checkpoint directory. Tasks outlive the agent (their output goes to files in the sandbox, not
  * to pipes the agent holds), and an agent restarted on the same work dir watches them again and learns their exit
  * status from that record. The {@link Isolator} holds each task to its resources (cgroups), or does nothing.
+ *
+ * <p>A task runs as the user it asks for ({@link LaunchSpec#user()}), else as the agent's task user
+ * ({@code tower agent --task-user}), else as the agent's own user. To run it as another user than its own the agent
+ * must be root: it hands the sandbox over to that user ({@code chown -R}, once the URIs are fetched) and starts the
+ * task through {@code setpriv} with the user's uid, gid and groups, and its {@code HOME}, {@code USER} and
+ * {@code LOGNAME} (see {@link TaskCommand}).
  */
 public final class ProcessContainerizer implements Containerizer {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessContainerizer.class);
     /** How often a task left by an earlier run of the agent is checked for its end (it cannot be waited for). */
     static final Duration ORPHAN_POLL = Duration.ofMillis(250);
 
     private final ScheduledExecutorService timer;
     private final Map<String, String> agentEnv;
     private final Isolator isolator;
+    /** The user tasks naming none run as; null for the agent's own. */
+    private final String taskUser;
+    private final int selfUid;
 
     /** Tasks without resource limits. */
     public ProcessContainerizer(ScheduledExecutorService timer) {
@@ -44,9 +61,23 @@ public final class ProcessContainerizer implements Containerizer {
     }
 
     public ProcessContainerizer(ScheduledExecutorService timer, Map<String, String> agentEnv, Isolator isolator) {
+        this(timer, agentEnv, isolator, null);
+    }
+
+    /** @param taskUser the user tasks that name none run as; null for the agent's own */
+    public ProcessContainerizer(ScheduledExecutorService timer, Map<String, String> agentEnv, Isolator isolator,
+                                String taskUser) {
+        this(timer, agentEnv, isolator, taskUser, TaskUser.selfUid());
+    }
+
+    /** @param selfUid the uid the agent runs as */
+    ProcessContainerizer(ScheduledExecutorService timer, Map<String, String> agentEnv, Isolator isolator,
+                         String taskUser, int selfUid) {
         this.timer = timer;
         this.agentEnv = Map.copyOf(agentEnv);
         this.isolator = isolator;
+        this.taskUser = taskUser == null || taskUser.isBlank() ? null : taskUser;
+        this.selfUid = selfUid;
     }
 
     @Override
@@ -66,6 +97,13 @@ public final class ProcessContainerizer implements Containerizer {
             throw new LaunchException("task has no command to run");
         }
         Path workDir = workingDir(spec.sandbox(), cmd.workingDir());
+        TaskUser user = switchTo(spec);
+        Path setpriv = null;
+        if (user != null) {
+            setpriv = TaskCommand.setpriv().orElseThrow(() -> new LaunchException("cannot run the task as user '"
+                    + user.name() + "': setpriv (util-linux) is not installed on agent " + spec.hostname()));
+            handOver(spec.sandbox(), user);
+        }
         TaskIsolation isolation;
         try {
             isolation = isolator.isolate(CgroupName.of(spec.frameworkId(), spec.task().taskId()),
@@ -74,13 +112,22 @@ public final class ProcessContainerizer implements Containerizer {
             throw new LaunchException("cannot isolate the task: " + e.getMessage());
         }
         ProcessBuilder pb = new ProcessBuilder(TaskCommand.of(cmd, ExitStatusFile.in(spec.checkpointDir()),
-                isolation.joinFiles()))
+                isolation.joinFiles(), user, setpriv))
                 .directory(workDir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.sandbox().resolve("stdout").toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(spec.sandbox().resolve("stderr").toFile()));
         pb.environment().clear();
         pb.environment().putAll(TaskEnvironment.of(spec, agentEnv));
+        if (user != null) {
+            // The agent's own would point the task at root's home; the task's environment has the last word.
+            for (Map.Entry<String, String> e : Map.of("HOME", user.home(), "USER", user.name(), "LOGNAME", user.name())
+                    .entrySet()) {
+                if (!cmd.environment().containsKey(e.getKey())) {
+                    pb.environment().put(e.getKey(), e.getValue());
+                }
+            }
+        }
         Process process;
         try {
             process = pb.start();
@@ -91,6 +138,63 @@ public final class ProcessContainerizer implements Containerizer {
         // The agent is the parent: the JDK reaps the task and reports its status (the record is for a later agent).
         return new ProcessContainer(process.pid(), process.info().startInstant(),
                 process.onExit().thenApply(Process::exitValue), () -> true, timer, isolation);
+    }
+
+    /**
+     * The user the task runs as when it is not the agent's own; null to run it as the agent's own. The one the launch
+     * names, else the command's, else the agent's task user.
+     */
+    private TaskUser switchTo(LaunchSpec spec) throws LaunchException {
+        String own = spec.task().command().user();
+        String name = spec.user() != null ? spec.user() : own != null && !own.isBlank() ? own : taskUser;
+        if (name == null) {
+            return null;
+        }
+        TaskUser user = TaskUser.lookup(name).orElseThrow(() -> new LaunchException("task user '" + name
+                + "' does not exist on agent " + spec.hostname()));
+        if (user.uid() == selfUid) {
+            return null;
+        }
+        if (selfUid != 0) {
+            throw new LaunchException("cannot run the task as user '" + name + "': the agent runs as "
+                    + System.getProperty("user.name") + " (uid " + selfUid + "), and only a root agent can run tasks "
+                    + "as other users");
+        }
+        return user;
+    }
+
+    /**
+     * The sandbox (with what was fetched into it, and the {@code stdout} and {@code stderr} the task writes) becomes the
+     * user's. Symbolic links are changed themselves, never what they point to.
+     */
+    private static void handOver(Path sandbox, TaskUser user) throws LaunchException {
+        try {
+            for (String f : List.of("stdout", "stderr")) {
+                Path p = sandbox.resolve(f);
+                if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createFile(p);
+                }
+            }
+            try (Stream<Path> all = Files.walk(sandbox)) {
+                for (Path p : (Iterable<Path>) all::iterator) {
+                    Files.setAttribute(p, "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+                    Files.setAttribute(p, "unix:gid", user.gid(), LinkOption.NOFOLLOW_LINKS);
+                }
+            }
+        } catch (IOException | UncheckedIOException | UnsupportedOperationException e) {
+            throw new LaunchException("cannot give the sandbox to task user '" + user.name() + "': " + e);
+        }
+        for (Path dir = sandbox.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
+            try {
+                if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    LOG.warn("{} is not searchable by others: task user {} runs in its sandbox, but cannot reach it by "
+                            + "its path ({})", dir, user.name(), sandbox);
+                    break;
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                break;
+            }
+        }
     }
 
     /**

@@ -2,9 +2,12 @@ package dev.tower.agent.containerizer;
 
 import dev.tower.api.model.CommandInfo;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The command line that starts a process task: {@code setsid /bin/sh -c SCRIPT}, where the shell runs the task as a
@@ -31,6 +34,12 @@ import java.util.List;
  *
  * <p>An argv command runs as {@code exec "$0" "$@"} in the subshell: {@code exec} looks the program up on
  * {@code PATH} as {@code setsid} did, never as a shell builtin, and passes the arguments untouched.
+ *
+ * <p>A task that runs as another user than the agent's (the agent is root then) is started by the subshell through
+ * {@code setpriv --reuid=UID --regid=GID --init-groups --}: a shell command as {@code /bin/sh -c COMMAND}, an argv
+ * command as its program. The waiting shell stays the agent's user: it joins the task's cgroups (which takes root)
+ * before it forks, so the task starts inside them, and it writes the exit status into the agent's checkpoint
+ * directory, which the task's user cannot write. In that case {@code $$} names the task's own shell.
  */
 final class TaskCommand {
     /** Signals the waiting shell survives; a task is sent them as a group and decides itself whether it ends. */
@@ -47,14 +56,27 @@ final class TaskCommand {
      *                         run and the shell records status {@value #CANNOT_JOIN}
      */
     static List<String> of(CommandInfo cmd, Path exitStatusFile, List<Path> cgroupProcsFiles) {
+        return of(cmd, exitStatusFile, cgroupProcsFiles, null, null);
+    }
+
+    /**
+     * @param user the user the task runs as, when not the agent's own; null to run it as the agent's
+     * @param setpriv the {@code setpriv} program that starts it as {@code user}
+     */
+    static List<String> of(CommandInfo cmd, Path exitStatusFile, List<Path> cgroupProcsFiles, TaskUser user,
+                           Path setpriv) {
+        String switchUser = user == null ? "" : "exec " + quote(setpriv.toString()) + " --reuid=" + user.uid()
+                + " --regid=" + user.gid() + " --init-groups -- ";
         List<String> argv = new ArrayList<>();
         argv.add("setsid");
         argv.add("/bin/sh");
         argv.add("-c");
         if (cmd.isShell()) {
-            argv.add(script(cmd.value(), exitStatusFile, cgroupProcsFiles));
+            String task = user == null ? cmd.value() : switchUser + "/bin/sh -c " + quote(cmd.value());
+            argv.add(script(task, exitStatusFile, cgroupProcsFiles));
         } else {
-            argv.add(script("exec \"$0\" \"$@\"", exitStatusFile, cgroupProcsFiles));
+            String task = user == null ? "exec \"$0\" \"$@\"" : switchUser + "\"$0\" \"$@\"";
+            argv.add(script(task, exitStatusFile, cgroupProcsFiles));
             argv.add(cmd.value());
             // arguments[0] is argv[0], which neither ProcessBuilder nor exec can set; the executable stands in for it.
             argv.addAll(cmd.arguments().isEmpty() ? List.of() : cmd.arguments().subList(1, cmd.arguments().size()));
@@ -78,6 +100,12 @@ final class TaskCommand {
         }
         return "trap : " + SURVIVED_SIGNALS + "; " + run + "; printf '%d\\n' \"$s\" 2>/dev/null >|"
                 + quote(exitStatusFile.toAbsolutePath().toString()) + "; exit \"$s\"";
+    }
+
+    /** {@code setpriv} (util-linux) where a root agent may trust it: a system directory, not the task's PATH. */
+    static Optional<Path> setpriv() {
+        return Stream.of("/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv", "/sbin/setpriv").map(Path::of)
+                .filter(Files::isExecutable).findFirst();
     }
 
     static String quote(String s) {

@@ -3,6 +3,8 @@ package dev.tower.agent.http;
 import dev.tower.agent.metrics.AgentMetrics;
 import dev.tower.agent.metrics.MetricsResource;
 import dev.tower.agent.sandbox.Sandboxes;
+import dev.tower.agent.security.AgentSecurity;
+import dev.tower.agent.security.TaskTokens;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
 import org.glassfish.jersey.internal.inject.AbstractBinder;
@@ -30,12 +32,15 @@ public final class AgentHttpServer implements AutoCloseable {
 
     /** Binds and starts, plain HTTP; port 0 picks a free port, see {@link #port()}. */
     public static AgentHttpServer start(int port, Sandboxes sandboxes, AgentStateSource state, AgentMetrics metrics) {
-        return start(port, sandboxes, state, metrics, null);
+        return start(port, sandboxes, state, metrics, AgentSecurity.OFF, null);
     }
 
-    /** As {@link #start(int, Sandboxes, AgentStateSource, AgentMetrics)}; HTTPS only with {@code tls} (null: HTTP). */
+    /**
+     * @param security who may call (when it authenticates callers) and, with its TLS context, HTTPS only
+     * @param tokens the tasks' tokens, accepted when {@code security} authenticates callers
+     */
     public static AgentHttpServer start(int port, Sandboxes sandboxes, AgentStateSource state, AgentMetrics metrics,
-                                        SSLContext tls) {
+                                        AgentSecurity security, TaskTokens tokens) {
         ResourceConfig rc = new ResourceConfig()
                 .register(FilesResource.class)
                 .register(StateResource.class)
@@ -49,9 +54,13 @@ public final class AgentHttpServer implements AutoCloseable {
                 })
                 .register(JsonErrors.class)
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true);
+        if (security.authenticates()) {
+            rc.register(new AgentAuthentication(security.principals(), tokens));
+        }
         HttpServer server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://0.0.0.0:" + port + "/"), rc, false);
         server.getListeners().forEach(l -> l.registerAddOn(new IgnoreUpgradeRequests()));
-        if (tls != null) {
+        SSLContext tls = security.tls();
+        if (tls != null) { // HTTPS only: no plain listener beside it
             server.getListeners().forEach(l -> {
                 l.setSecure(true);
                 l.setSSLEngineConfig(new SSLEngineConfigurator(tls, false, false, false));

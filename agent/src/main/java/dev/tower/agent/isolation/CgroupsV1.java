@@ -157,7 +157,7 @@ final class CgroupsV1 implements Cgroups {
 
         @Override
         public long oomKills() {
-            return dirs.get(MEMORY).keyed("memory.oom_control", "oom_kill").orElse(0);
+            return MemoryCgroup.oomKills(dirs.get(MEMORY));
         }
 
         @Override

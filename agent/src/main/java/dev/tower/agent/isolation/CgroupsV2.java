@@ -117,7 +117,7 @@ final class CgroupsV2 implements Cgroups {
 
         @Override
         public long oomKills() {
-            return files.keyed("memory.events", "oom_kill").orElse(0);
+            return MemoryCgroup.oomKills(files);
         }
 
         @Override

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
+import dev.tower.api.security.ClientSecurity;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -115,11 +116,15 @@ public final class MasterConnection implements StatusUpdates.Sender, AutoCloseab
     }
 
     public static HttpClient defaultHttpClient() {
-        return HttpClient.newBuilder()
+        return defaultHttpClient(ClientSecurity.NONE);
+    }
+
+    /** With the agent's credential and the CA it trusts on every call to a master. */
+    public static HttpClient defaultHttpClient(ClientSecurity security) {
+        return security.client(HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(3))
-                .build();
+                .connectTimeout(Duration.ofSeconds(3)));
     }
 
     public synchronized void start() {

@@ -121,11 +121,32 @@ public final class TaskSupervisor {
         }
     }
 
+    /**
+     * What the agent adds to every task's environment (its token for the agent's API, where that API is), by
+     * framework id and task id; a task's own variables of the same names win.
+     */
+    public void addToTaskEnvironment(java.util.function.BiFunction<String, String, Map<String, String>> env) {
+        this.agentEnvironment = env;
+    }
+
+    private TaskInfo withAgentEnvironment(Task task) {
+        Map<String, String> extra = agentEnvironment.apply(task.key.frameworkId(), task.info.taskId());
+        if (extra.isEmpty() || task.info.command() == null) {
+            return task.info;
+        }
+        Map<String, String> env = new java.util.HashMap<>(extra);
+        env.putAll(task.info.command().environment());
+        return task.info.withCommand(task.info.command().withEnvironment(env));
+    }
+
     public TaskSupervisor(Sandboxes sandboxes, SandboxGc gc, Fetcher fetcher, List<Containerizer> containerizers,
                           ExecutorService fetchers, ExecutorService launcher, Supplier<String> agentId, String hostname,
                           Clock clock) {
         this(sandboxes, gc, fetcher, containerizers, fetchers, launcher, agentId, hostname, clock, Observer.NONE);
     }
+
+    private volatile java.util.function.BiFunction<String, String, Map<String, String>> agentEnvironment =
+            (fw, task) -> Map.of();
 
     public TaskSupervisor(Sandboxes sandboxes, SandboxGc gc, Fetcher fetcher, List<Containerizer> containerizers,
                           ExecutorService fetchers, ExecutorService launcher, Supplier<String> agentId, String hostname,
@@ -418,7 +439,7 @@ public final class TaskSupervisor {
         Container container;
         try {
             container = containerizer.get().launch(new LaunchSpec(task.key.frameworkId(), agentId.get(), hostname,
-                    task.info, task.sandbox, updates.checkpointDir(task.key)));
+                    withAgentEnvironment(task), task.sandbox, updates.checkpointDir(task.key), requestedUser(task)));
         } catch (LaunchException e) {
             synchronized (this) {
                 failLaunch(task, "containerizer", TaskState.FAILED, "launch failed: " + e.getMessage(), null);
@@ -441,6 +462,15 @@ public final class TaskSupervisor {
         }
         // Registered after RUNNING is queued, so a process that exits at once still reports RUNNING first.
         container.exit().thenAccept(exit -> exited(task, exit, Ending.WATCHED));
+    }
+
+    /** The task's command's user, else its framework's; null when neither names one (the agent's choice then). */
+    private static String requestedUser(Task task) {
+        String user = task.info.command() == null ? null : task.info.command().user();
+        if ((user == null || user.isBlank()) && task.framework != null) {
+            user = task.framework.user();
+        }
+        return user == null || user.isBlank() ? null : user;
     }
 
     private synchronized void exited(Task task, ContainerExit exit, Ending ending) {

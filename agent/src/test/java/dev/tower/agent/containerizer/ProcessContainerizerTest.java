@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** What a process task's exit status is, as the agent sees it and as the task records it for a later agent. */
@@ -57,6 +58,20 @@ class ProcessContainerizerTest {
 
     private String recorded() throws IOException {
         return Files.readString(checkpoint.resolve(ExitStatusFile.NAME));
+    }
+
+    @Test
+    void anAgentThatIsNotRootCannotRunATaskAsAnotherUser() {
+        ProcessContainerizer notRoot = new ProcessContainerizer(timer, Map.of("PATH", System.getenv("PATH")),
+                Isolator.NONE, null, 54321);
+        TaskInfo task = TaskInfo.of("t", Resources.EMPTY, new CommandInfo(true, "true", List.of(), Map.of(), List.of(),
+                null, "root"));
+
+        assertThatThrownBy(() -> notRoot.launch(new LaunchSpec("fw", "agent", "127.0.0.1", task, sandbox, checkpoint)))
+                .isInstanceOf(LaunchException.class)
+                .hasMessageContaining("cannot run the task as user 'root'")
+                .hasMessageContaining("only a root agent can run tasks as other users");
+        assertThat(sandbox.resolve("stdout")).doesNotExist();
     }
 
     @Test

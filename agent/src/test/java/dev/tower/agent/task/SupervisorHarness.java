@@ -42,11 +42,22 @@ final class SupervisorHarness implements AutoCloseable {
         this(workDir, TaskSupervisor.Observer.NONE, isolator);
     }
 
+    /** Process tasks limited by the isolator, run as {@code taskUser} unless they name a user (null: the agent's). */
+    SupervisorHarness(Path workDir, Function<ScheduledExecutorService, Isolator> isolator, String taskUser) {
+        this(workDir, TaskSupervisor.Observer.NONE, isolator, taskUser);
+    }
+
     private SupervisorHarness(Path workDir, TaskSupervisor.Observer observer,
                               Function<ScheduledExecutorService, Isolator> isolator) {
+        this(workDir, observer, isolator, null);
+    }
+
+    private SupervisorHarness(Path workDir, TaskSupervisor.Observer observer,
+                              Function<ScheduledExecutorService, Isolator> isolator, String taskUser) {
         sandboxes = new Sandboxes(workDir);
         supervisor = new TaskSupervisor(sandboxes, new SandboxGc(sandboxes, Duration.ofHours(1), timer, Clock.systemUTC()),
-                Fetcher.withDefaultClient(), List.of(new ProcessContainerizer(timer, isolator.apply(timer))), launcher, launcher,
+                Fetcher.withDefaultClient(), List.of(new ProcessContainerizer(timer, System.getenv(), isolator.apply(timer),
+                taskUser)), launcher, launcher,
                 () -> "agent-1",
                 "127.0.0.1", Clock.systemUTC(), observer);
         updates = new StatusUpdates(workDir.resolve("meta"), timer, status -> {

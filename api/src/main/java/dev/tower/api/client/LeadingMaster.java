@@ -2,6 +2,7 @@ package dev.tower.api.client;
 
 import dev.tower.api.detect.MasterDetector;
 import dev.tower.api.detect.NoLeaderException;
+import dev.tower.api.security.ClientSecurity;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,13 +38,20 @@ final class LeadingMaster {
         return detector;
     }
 
-    /** HTTP/1.1 because event streams are long chunked responses; redirects stay off so that 307s reach us. */
-    static HttpClient defaultHttpClient(Duration connectTimeout) {
-        return HttpClient.newBuilder()
+    /**
+     * HTTP/1.1 because event streams are long chunked responses; redirects stay off so that 307s reach us; the
+     * credential and trust of {@code security} on every request.
+     */
+    static HttpClient defaultHttpClient(Duration connectTimeout, ClientSecurity security) {
+        return security.client(HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(connectTimeout)
-                .build();
+                .connectTimeout(connectTimeout));
+    }
+
+    /** As {@link #defaultHttpClient(Duration, ClientSecurity)} with the credential and CA of the environment. */
+    static HttpClient defaultHttpClient(Duration connectTimeout) {
+        return defaultHttpClient(connectTimeout, ClientSecurity.fromEnvironment());
     }
 
     /** The leader's successful reply; its body is open and belongs to the caller. */

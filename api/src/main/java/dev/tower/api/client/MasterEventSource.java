@@ -3,6 +3,7 @@ package dev.tower.api.client;
 import dev.tower.api.codec.BadInputException;
 import dev.tower.api.codec.Json;
 import dev.tower.api.detect.MasterDetector;
+import dev.tower.api.security.ClientSecurity;
 import dev.tower.api.events.ClusterEventView;
 import dev.tower.api.events.EventFilter;
 import dev.tower.api.events.EventSource;
@@ -70,7 +71,12 @@ public final class MasterEventSource implements EventSource {
 
     /** The caller keeps {@code detector} and closes it after this source. */
     public MasterEventSource(MasterDetector detector) {
-        this(detector, LeadingMaster.defaultHttpClient(MasterHttp.DEFAULT_TIMEOUT), MasterHttp.DEFAULT_TIMEOUT);
+        this(detector, ClientSecurity.fromEnvironment());
+    }
+
+    /** The caller keeps {@code detector}; {@code security} is the credential and CA to call masters with. */
+    public MasterEventSource(MasterDetector detector, ClientSecurity security) {
+        this(detector, LeadingMaster.defaultHttpClient(MasterHttp.DEFAULT_TIMEOUT, security), MasterHttp.DEFAULT_TIMEOUT);
     }
 
     /** @param requestTimeout how long to wait for a master to answer, and for SUBSCRIBED on a new stream */

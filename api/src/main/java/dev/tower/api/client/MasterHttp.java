@@ -2,6 +2,7 @@ package dev.tower.api.client;
 
 import dev.tower.api.codec.Json;
 import dev.tower.api.detect.MasterDetector;
+import dev.tower.api.security.ClientSecurity;
 
 import java.io.IOException;
 import java.net.URI;
@@ -24,8 +25,13 @@ public final class MasterHttp {
     private final Duration timeout;
     private final Supplier<Backoff> backoffs;
 
+    /** With the credential and CA the environment names ({@link ClientSecurity#fromEnvironment()}). */
     public MasterHttp(MasterDetector detector) {
-        this(detector, LeadingMaster.defaultHttpClient(DEFAULT_TIMEOUT), DEFAULT_TIMEOUT);
+        this(detector, ClientSecurity.fromEnvironment());
+    }
+
+    public MasterHttp(MasterDetector detector, ClientSecurity security) {
+        this(detector, LeadingMaster.defaultHttpClient(DEFAULT_TIMEOUT, security), DEFAULT_TIMEOUT);
     }
 
     /** @param timeout bounds both each request and the whole search for a leader */

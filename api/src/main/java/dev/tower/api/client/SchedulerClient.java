@@ -2,6 +2,7 @@ package dev.tower.api.client;
 
 import dev.tower.api.codec.Json;
 import dev.tower.api.detect.MasterDetector;
+import dev.tower.api.security.ClientSecurity;
 import dev.tower.api.detect.MasterUrls;
 import dev.tower.api.model.Filters;
 import dev.tower.api.model.FrameworkInfo;
@@ -96,7 +97,8 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
     private SchedulerClient(Builder b) {
         this.detector = b.detector;
         this.ownsDetector = b.ownsDetector;
-        this.http = b.http != null ? b.http : LeadingMaster.defaultHttpClient(b.connectTimeout);
+        this.http = b.http != null ? b.http : LeadingMaster.defaultHttpClient(b.connectTimeout,
+                b.security != null ? b.security : ClientSecurity.fromEnvironment());
         this.masters = new LeadingMaster(detector, http);
         this.framework = b.framework;
         this.sender = new CallSender(http, CallSender.DEFAULT_CONNECTIONS,
@@ -583,6 +585,7 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
         private int missedHeartbeats = 3;
         private boolean autoAcknowledge = true;
         private HttpClient http;
+        private ClientSecurity security;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration initialBackoff = Backoff.INITIAL;
@@ -614,6 +617,15 @@ public final class SchedulerClient implements SchedulerDriver, AutoCloseable {
          * The HTTP client to use instead of the client's own (HTTP/1.1, no redirects); {@link #connectTimeout} then
          * has no effect. It should not follow redirects: the client follows a 307 itself and tells the detector.
          */
+        /**
+         * The credential and CA to call masters with; by default those the environment names
+         * ({@link ClientSecurity#fromEnvironment()}). Ignored with {@link #httpClient}.
+         */
+        public Builder security(ClientSecurity s) {
+            this.security = Objects.requireNonNull(s, "security");
+            return this;
+        }
+
         public Builder httpClient(HttpClient client) {
             this.http = Objects.requireNonNull(client, "client");
             return this;

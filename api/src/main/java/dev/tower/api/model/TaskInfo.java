@@ -46,6 +46,10 @@ public record TaskInfo(
         return new TaskInfo(taskId, name, id, resources, command, killGracePeriodSeconds, labels, container);
     }
 
+    public TaskInfo withCommand(CommandInfo c) {
+        return new TaskInfo(taskId, name, agentId, resources, c, killGracePeriodSeconds, labels, container);
+    }
+
     public TaskInfo withContainer(ContainerInfo c) {
         return new TaskInfo(taskId, name, agentId, resources, command, killGracePeriodSeconds, labels, c);
     }

@@ -229,7 +229,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     private SchedulerClient client(String name, Scheduler s) {
         FrameworkInfo info = new FrameworkInfo(null, name, "bench", null, null, null, 0.0, List.of());
-        return SchedulerClient.builder(master.url(), info, s).requestTimeout(Duration.ofSeconds(30)).build();
+        return SchedulerClient.builder(master.url(), info, s).security(master.security())
+                .requestTimeout(Duration.ofSeconds(30)).build();
     }
 
     private static double mean(double[] v) {

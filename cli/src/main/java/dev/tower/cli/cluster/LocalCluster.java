@@ -58,6 +58,13 @@ public final class LocalCluster implements AutoCloseable {
     public static LocalCluster start(Path workDir, int port, int masterCount, int zooKeeperPort, int agentCount,
                                      Resources agentResources, Map<String, Double> weights,
                                      java.util.function.BiConsumer<Master, Path> masterStarted) {
+        return start(workDir, port, masterCount, zooKeeperPort, agentCount, agentResources, weights, masterStarted, null);
+    }
+
+    /** @param security the principals every master and agent uses; null for none (no authentication) */
+    public static LocalCluster start(Path workDir, int port, int masterCount, int zooKeeperPort, int agentCount,
+                                     Resources agentResources, Map<String, Double> weights,
+                                     java.util.function.BiConsumer<Master, Path> masterStarted, LocalSecurity security) {
         if (masterCount < 1) {
             throw new IllegalArgumentException("--masters must be at least 1");
         }
@@ -72,6 +79,9 @@ public final class LocalCluster implements AutoCloseable {
                 String dir = masterCount == 1 ? "master" : "master-" + (i + 1);
                 MasterOptions options = MasterOptions.defaults(workDir.resolve(dir))
                         .withPort(port == 0 ? 0 : port + i).withCore(core).withDrivers(drivers);
+                if (security != null) {
+                    options = options.withSecurity(security.master());
+                }
                 if (cluster.zookeeper != null) {
                     options = options.withZooKeeper(ZooKeeperUrl.parse(cluster.zookeeper.masterUrl()),
                             HA_SESSION_TIMEOUT);
@@ -88,6 +98,9 @@ public final class LocalCluster implements AutoCloseable {
                         .withPort(port == 0 ? 0 : port + masterCount + i)
                         .withResources(agentResources.plus(ports))
                         .withAttributes(Map.of("agent", Integer.toString(i + 1)));
+                if (security != null) {
+                    config = config.withSecurity(security.agent());
+                }
                 cluster.agents.add(Agent.start(config));
             }
         } catch (RuntimeException e) {

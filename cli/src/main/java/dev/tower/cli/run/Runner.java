@@ -15,6 +15,10 @@ import dev.tower.api.model.TaskStatus;
 
 import java.io.IOException;
 import java.net.URI;
+import dev.tower.api.security.ClientSecurity;
+import dev.tower.api.client.CallRejectedException;
+import java.nio.charset.StandardCharsets;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +46,9 @@ public final class Runner {
     private final CommandInfo command;
     private final ContainerInfo container;
     private final boolean quiet;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final ClientSecurity security;
+    /** Reads the tasks' output from their agents, with the user's credential. */
+    private final HttpClient http;
     private final ExecutorService tails = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "tower-run-output");
         t.setDaemon(true);
@@ -52,8 +58,11 @@ public final class Runner {
     private final Map<String, AtomicBoolean> ended = new ConcurrentHashMap<>();
 
     public Runner(String masterUrl, String role, String name, int instances, double cpus, double mem,
-                  List<String> argv, Map<String, String> env, ContainerInfo container, boolean quiet) {
+                  List<String> argv, Map<String, String> env, ContainerInfo container, boolean quiet,
+                  ClientSecurity security) {
         this.masterUrl = masterUrl;
+        this.security = security;
+        this.http = security.client(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)));
         this.role = role;
         this.name = name;
         this.instances = instances;
@@ -68,14 +77,14 @@ public final class Runner {
 
     public int run() throws InterruptedException {
         MasterDetector detector = MasterUrls.detector(masterUrl);
-        MasterHttp master = new MasterHttp(detector);
+        MasterHttp master = new MasterHttp(detector, security);
         OneShotFramework[] frameworkRef = new OneShotFramework[1];
         OneShotFramework framework = new OneShotFramework(name, instances, perTask, command, container,
                 status -> startTail(master, status, frameworkRef[0].published(status.taskId())));
         frameworkRef[0] = framework;
         FrameworkInfo info = new FrameworkInfo(null, "tower-run " + name, role, null,
                 System.getProperty("user.name"), null, 0.0, List.of());
-        SchedulerClient client = SchedulerClient.builder(detector, info, framework).build();
+        SchedulerClient client = SchedulerClient.builder(detector, info, framework).security(security).build();
         Thread hook = new Thread(() -> {
             if (framework.done().getCount() > 0) {
                 client.teardown();
@@ -164,12 +173,27 @@ public final class Runner {
             System.err.println("tower: task " + taskId + " runs; " + published);
         }
         tailing.computeIfAbsent(taskId, id -> tails.submit(() -> {
-            URI agent = agentAddress(master, running.agentId());
-            if (agent == null) {
-                return null;
+            TaskOutput.Files files;
+            if (security.credential() != null) {
+                // Agents of a cluster that authenticates answer the master and operators; users read through the
+                // master, which checks their view_sandboxes permission.
+                files = query -> {
+                    try {
+                        return master.get("/api/v1/agents/" + URLEncoder.encode(running.agentId(), StandardCharsets.UTF_8)
+                                + "/files/read?" + query);
+                    } catch (CallRejectedException e) {
+                        return null;
+                    }
+                };
+            } else {
+                URI agent = agentAddress(master, running.agentId());
+                if (agent == null) {
+                    return null;
+                }
+                files = TaskOutput.Files.ofAgent(http, agent);
             }
             String prefix = instances == 1 ? "" : "[" + taskId + "] ";
-            TaskOutput out = new TaskOutput(http, agent, running.frameworkId(), taskId, prefix);
+            TaskOutput out = new TaskOutput(files, running.frameworkId(), taskId, prefix);
             AtomicBoolean over = ended.computeIfAbsent(taskId, k -> new AtomicBoolean());
             while (!over.get()) {
                 if (!out.poll(System.out, System.err)) {

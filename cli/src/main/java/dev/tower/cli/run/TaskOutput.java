@@ -20,17 +20,30 @@ import java.time.Duration;
 final class TaskOutput {
     private static final int CHUNK = 64 * 1024;
 
-    private final HttpClient http;
-    private final URI agent;
+    private final Files files;
     private final String frameworkId;
     private final String taskId;
     private final String prefix;
     private long stdoutOffset;
     private long stderrOffset;
 
-    TaskOutput(HttpClient http, URI agent, String frameworkId, String taskId, String prefix) {
-        this.http = http;
-        this.agent = agent;
+    /** Reads the agent's {@code /files/read?QUERY}: the body of a 200, else null (not there yet). */
+    @FunctionalInterface
+    interface Files {
+        String read(String query) throws IOException, InterruptedException;
+
+        /** Straight from the agent. */
+        static Files ofAgent(HttpClient http, URI agent) {
+            return query -> {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(agent.resolve("/files/read?" + query))
+                        .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 ? r.body() : null;
+            };
+        }
+    }
+
+    TaskOutput(Files files, String frameworkId, String taskId, String prefix) {
+        this.files = files;
         this.frameworkId = frameworkId;
         this.taskId = taskId;
         this.prefix = prefix;
@@ -54,15 +67,14 @@ final class TaskOutput {
     }
 
     private long copy(String file, long offset, PrintStream to) {
-        String q = "/files/read?task=" + enc(taskId) + "&framework=" + enc(frameworkId) + "&path=" + file
+        String q = "task=" + enc(taskId) + "&framework=" + enc(frameworkId) + "&path=" + file
                 + "&offset=" + offset + "&length=" + CHUNK;
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(agent.resolve(q)).timeout(Duration.ofSeconds(10))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
+            String body = files.read(q);
+            if (body == null) {
                 return offset; // not there yet (the sandbox is created when the task starts)
             }
-            JsonNode chunk = Json.mapper().readTree(r.body());
+            JsonNode chunk = Json.mapper().readTree(body);
             String data = chunk.path("data").asText("");
             long size = chunk.path("size").asLong(offset);
             if (!data.isEmpty()) {

@@ -12,7 +12,9 @@ import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.UriInfo;
+import org.glassfish.grizzly.http.server.Request;
 
 import java.net.URI;
 import java.net.URLEncoder;
@@ -27,11 +29,12 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code GET /api/v1/agents/{agentId}/files/{read|browse}?task=&framework=&path=&offset=&length=}: an agent's
- * {@code /files} API through the master, so that a browser (the web UI) needs to reach only the master. The agent's
+ * {@code GET /api/v1/agents/{agentId}/files/{read|browse}?task=&framework=&path=&offset=&length=} and
+ * {@code GET /api/v1/agents/{agentId}/usage?task=&framework=}: an agent's {@code /files} and {@code /api/v1/usage}
+ * through the master, so that a browser (the web UI) needs to reach only the master. The agent's
  * answer, error or not, is passed on as it is; an agent the master cannot reach is a 502 naming it.
  */
-@Path("/api/v1/agents/{agentId}/files")
+@Path("/api/v1/agents/{agentId}")
 @Produces(MediaType.APPLICATION_JSON)
 public final class AgentFilesProxy {
     private static final Set<String> PARAMS = Set.of("task", "framework", "path", "offset", "length");
@@ -39,27 +42,55 @@ public final class AgentFilesProxy {
 
     private final CallGateway gateway;
     private final HttpClient http;
+    private final Authorizer authorizer;
 
-    public AgentFilesProxy(CallGateway gateway, HttpClient http) {
+    /** @param http calls agents with the master's credential (and TLS trust) */
+    public AgentFilesProxy(CallGateway gateway, HttpClient http, Authorizer authorizer) {
         this.gateway = gateway;
         this.http = http;
+        this.authorizer = authorizer;
     }
 
     @GET
-    @Path("read")
-    public void read(@PathParam("agentId") String agentId, @Context UriInfo uri, @Suspended AsyncResponse r) {
-        forward(agentId, "read", uri, r);
+    @Path("files/read")
+    public void read(@PathParam("agentId") String agentId, @Context UriInfo uri, @Context Request request,
+                     @Suspended AsyncResponse r) {
+        forward(agentId, "/files/read", uri, CallAudit.principal(request), r);
     }
 
     @GET
-    @Path("browse")
-    public void browse(@PathParam("agentId") String agentId, @Context UriInfo uri, @Suspended AsyncResponse r) {
-        forward(agentId, "browse", uri, r);
+    @Path("files/browse")
+    public void browse(@PathParam("agentId") String agentId, @Context UriInfo uri, @Context Request request,
+                       @Suspended AsyncResponse r) {
+        forward(agentId, "/files/browse", uri, CallAudit.principal(request), r);
     }
 
-    private void forward(String agentId, String op, UriInfo uri, AsyncResponse r) {
+    /** What a task has used so far (the agent's {@code /api/v1/usage}): readable by whoever may read its sandbox. */
+    @GET
+    @Path("usage")
+    public void usage(@PathParam("agentId") String agentId, @Context UriInfo uri, @Context Request request,
+                      @Suspended AsyncResponse r) {
+        forward(agentId, "/api/v1/usage", uri, CallAudit.principal(request), r);
+    }
+
+    private void forward(String agentId, String op, UriInfo uri, String principal, AsyncResponse r) {
         r.setTimeout(CallGateway.REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        String query = query(uri.getQueryParameters());
+        MultivaluedMap<String, String> params = uri.getQueryParameters();
+        String task = params.getFirst("task");
+        if (task == null || task.isEmpty()) {
+            r.resume(Replies.error(400, "task: missing"));
+            return;
+        }
+        authorizer.checkSandbox(principal, params.getFirst("framework"), task).thenAccept(d -> {
+            if (d.allowed()) {
+                forward(agentId, op, query(params), r);
+            } else {
+                r.resume(Replies.toResponse(Authorizer.forbidden(d)));
+            }
+        });
+    }
+
+    private void forward(String agentId, String op, String query, AsyncResponse r) {
         gateway.submit(new Command.Query(core -> core.reader().agent(agentId).<Reply>map(Reply::ok)
                 .orElse(Reply.notFound("agentId: unknown agent '" + agentId + "'")))).thenAccept(reply -> {
                     Reply found = reply.body() instanceof Reply inner ? inner : reply;
@@ -70,7 +101,7 @@ public final class AgentFilesProxy {
                     AgentView agent = (AgentView) found.body();
                     String where = agent.hostname() + ":" + agent.port();
                     HttpRequest request = HttpRequest.newBuilder(
-                            URI.create("http://" + where + "/files/" + op + query)).timeout(TIMEOUT).GET().build();
+                            URI.create("http://" + where + op + query)).timeout(TIMEOUT).GET().build();
                     http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, error) -> {
                         if (error != null) {
                             r.resume(Replies.error(502, "agent " + agentId + " at " + where + " cannot be reached: "

@@ -1,6 +1,7 @@
 package dev.tower.manager.http;
 
 import dev.tower.api.agent.AgentCall;
+import dev.tower.manager.security.Acls;
 import dev.tower.api.codec.BadInputException;
 import dev.tower.api.codec.Json;
 import dev.tower.manager.core.Command;
@@ -24,10 +25,12 @@ import org.glassfish.grizzly.http.server.Request;
 public final class AgentResource {
     private final CallGateway gateway;
     private final CallAudit audit;
+    private final Authorizer authorizer;
 
-    public AgentResource(CallGateway gateway, CallAudit audit) {
+    public AgentResource(CallGateway gateway, CallAudit audit, Authorizer authorizer) {
         this.gateway = gateway;
         this.audit = audit;
+        this.authorizer = authorizer;
     }
 
     @POST
@@ -47,6 +50,13 @@ public final class AgentResource {
             return;
         }
         CallAudit.Caller who = CallAudit.Caller.of(request);
+        Acls.Decision d = authorizer.check(who.principal(), Acls.Permission.REGISTER_AGENTS,
+                subscribe.agent() == null ? null : subscribe.agent().hostname());
+        if (!d.allowed()) {
+            Reply refused = Authorizer.forbidden(d);
+            audit.agentSubscribe(who, subscribe, refused);
+            throw Replies.failure(refused);
+        }
         Reply reply = gateway.openStream(Streams.Kind.AGENT, sink, sse, id -> new Command.SubscribeAgent(id, subscribe));
         audit.agentSubscribe(who, subscribe, reply);
         if (reply.isError()) {

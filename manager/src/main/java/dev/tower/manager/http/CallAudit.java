@@ -25,7 +25,7 @@ import java.util.TreeMap;
 /**
  * Audit records of the API calls that change the cluster, published as {@code audit.*} events on the master's event
  * bus (so they reach the events stream and Kafka with everything else): who made the call ({@code principal}, the
- * authenticated identity — {@value #ANONYMOUS} until Tower authenticates callers; a framework's own claim is kept
+ * authenticated identity — {@value #ANONYMOUS} when the master does not authenticate callers; a framework's own claim is kept
  * apart as {@code claimedPrincipal}), from where ({@code source}, the client's address), what it asked (the call and
  * its ids) and how it ended ({@code outcome} {@code accepted} or {@code rejected}, the HTTP {@code status}, the
  * {@code error}). A call rejected before it reached the core (a 400 for bad JSON) is audited too, as far as it can be
@@ -44,6 +44,8 @@ import java.util.TreeMap;
 public final class CallAudit {
     private static final Logger log = LoggerFactory.getLogger(CallAudit.class);
     public static final String ANONYMOUS = "anonymous";
+    /** The request attribute holding the authenticated principal. */
+    public static final String PRINCIPAL_ATTRIBUTE = "dev.tower.principal";
     /** The subject of a record whose call named no entity the master knows (a rejected first SUBSCRIBE, bad JSON). */
     public static final String UNKNOWN = "unknown";
     public static final String ACCEPTED = "accepted";
@@ -69,9 +71,14 @@ public final class CallAudit {
             String ip = request.getRemoteAddr();
             String host = ip != null && ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
             String forwarded = request.getHeader("X-Forwarded-For");
-            return new Caller(ANONYMOUS, host + ":" + request.getRemotePort(),
+            return new Caller(CallAudit.principal(request), host + ":" + request.getRemotePort(),
                     forwarded == null || forwarded.isBlank() ? null : forwarded.trim());
         }
+    }
+
+    /** The principal the request authenticated as ({@link StreamCallHandler} records it), else {@value #ANONYMOUS}. */
+    public static String principal(Request request) {
+        return request.getAttribute(PRINCIPAL_ATTRIBUTE) instanceof String p ? p : ANONYMOUS;
     }
 
     /** Whether a scheduler call of this kind is audited (so that the hot path skips the rest). */

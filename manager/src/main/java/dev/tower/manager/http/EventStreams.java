@@ -67,12 +67,19 @@ public final class EventStreams implements EventSink {
      */
     public boolean open(EventFilter filter, EventStreamControl.Subscribed subscribed, SseEventSink sink, Sse sse,
                         Runnable cut) {
+        return open(filter, subscribed, sink, sse, cut, null);
+    }
+
+    /** As {@link #open(EventFilter, EventStreamControl.Subscribed, SseEventSink, Sse, Runnable)}, for {@code owner}. */
+    public synchronized boolean open(EventFilter filter, EventStreamControl.Subscribed subscribed, SseEventSink sink,
+                                     Sse sse, Runnable cut, String owner) {
         if (open.size() >= maxStreams) {
             return false;
         }
         long id = ids.incrementAndGet();
         // Room for SUBSCRIBED and the closing ERROR beyond the events a consumer may fall behind.
         Stream s = new Stream(id, filter, sink, sse, cut, new ArrayBlockingQueue<>(queueLimit + 2));
+        s.owner = owner;
         s.queue.add(subscribed);
         open.put(id, s);
         Thread writer = new Thread(() -> write(s), "tower-events-stream-" + id);
@@ -84,6 +91,17 @@ public final class EventStreams implements EventSink {
 
     public int count() {
         return open.size();
+    }
+
+    /** The streams {@code owner} (a principal) holds open. */
+    public int countOf(String owner) {
+        int n = 0;
+        for (Stream s : open.values()) {
+            if (owner.equals(s.owner)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** On the bus's thread: only hands the event over. */
@@ -232,6 +250,8 @@ public final class EventStreams implements EventSink {
     }
 
     private static final class Stream {
+        /** The principal that opened it; null when the master does not authenticate. */
+        volatile String owner;
         final long id;
         final EventFilter filter;
         final SseEventSink sink;

@@ -64,6 +64,9 @@ public final class EventsResource {
         return dev.tower.api.codec.Json.write(recent.newest(filter, limit));
     }
 
+    /** Events streams one principal may hold open at once, of the master's {@link EventStreams#DEFAULT_MAX_STREAMS}. */
+    public static final int MAX_STREAMS_PER_PRINCIPAL = 16;
+
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public void events(@QueryParam("type") List<String> types, @QueryParam("subject") String subject,
@@ -83,7 +86,14 @@ public final class EventsResource {
         // Taken now: the request object is recycled once its response ends.
         org.glassfish.grizzly.Connection<?> connection = request.getContext().getConnection();
         Runnable cut = connection::terminateSilently;
-        if (!streams.open(filter, subscribed, sink, sse, cut)) {
+        String principal = CallAudit.principal(request);
+        boolean authenticated = !CallAudit.ANONYMOUS.equals(principal);
+        // One principal cannot take every stream of the master: the others keep room to watch.
+        if (authenticated && streams.countOf(principal) >= MAX_STREAMS_PER_PRINCIPAL) {
+            throw Replies.failure(429, "principal '" + principal + "' has " + MAX_STREAMS_PER_PRINCIPAL
+                    + " events streams open on this master already; close one, or read the events from Kafka");
+        }
+        if (!streams.open(filter, subscribed, sink, sse, cut, authenticated ? principal : null)) {
             throw Replies.failure(429, "too many events streams open on this master (" + streams.count()
                     + "); close one, or read the events from Kafka");
         }

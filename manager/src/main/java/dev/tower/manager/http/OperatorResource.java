@@ -4,6 +4,8 @@ import dev.tower.api.codec.BadInputException;
 import dev.tower.api.codec.Json;
 import dev.tower.api.model.TaskState;
 import dev.tower.api.operator.OperatorCall;
+import dev.tower.manager.security.Acls;
+import java.util.concurrent.CompletableFuture;
 import dev.tower.api.operator.ResourceSample;
 import dev.tower.api.operator.StateView;
 import dev.tower.api.operator.SummaryView;
@@ -41,11 +43,13 @@ public final class OperatorResource {
     private final Supplier<HealthView> health;
     private final CallAudit audit;
     private final Supplier<List<ResourceSample>> history;
+    private final Authorizer authorizer;
     /** The most tasks one page of {@code GET /api/v1/tasks?limit=} holds. */
     static final int MAX_PAGE = 1000;
 
     public OperatorResource(CallGateway gateway, String masterId, Supplier<HealthView> health, CallAudit audit,
-                            Supplier<List<ResourceSample>> history) {
+                            Supplier<List<ResourceSample>> history, Authorizer authorizer) {
+        this.authorizer = authorizer;
         this.history = history;
         this.gateway = gateway;
         this.masterId = masterId;
@@ -214,10 +218,32 @@ public final class OperatorResource {
             audit.undecodable(who, "operator", body, 400, e.getMessage());
             throw e;
         }
-        gateway.call(new Command.Operator(call), reply -> {
-            audit.operator(who, call, reply);
-            return reply;
-        }, r);
+        authorize(who.principal(), call).thenAccept(d -> {
+            if (!d.allowed()) {
+                Reply refused = Authorizer.forbidden(d);
+                audit.operator(who, call, refused);
+                r.resume(Replies.toResponse(refused));
+                return;
+            }
+            gateway.call(new Command.Operator(call), reply -> {
+                audit.operator(who, call, reply);
+                return reply;
+            }, r);
+        });
+    }
+
+    private CompletableFuture<Acls.Decision> authorize(String principal, OperatorCall call) {
+        if (call instanceof OperatorCall.UpdateWeights w) {
+            return CompletableFuture.completedFuture(authorizer.checkAll(principal, Acls.Permission.UPDATE_WEIGHTS,
+                    w.weights() == null ? List.of() : w.weights().keySet()));
+        }
+        if (call instanceof OperatorCall.Teardown t) {
+            return authorizer.checkFramework(principal, Acls.Permission.TEARDOWN_FRAMEWORKS, t.frameworkId());
+        }
+        if (call instanceof OperatorCall.KillTask k) {
+            return authorizer.checkFramework(principal, Acls.Permission.KILL_TASKS, k.frameworkId());
+        }
+        return CompletableFuture.completedFuture(Acls.Decision.ALLOWED);
     }
 
     private void read(AsyncResponse r, Function<StateReader, Object> view) {

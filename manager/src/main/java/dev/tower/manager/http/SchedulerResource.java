@@ -3,6 +3,8 @@ package dev.tower.manager.http;
 import dev.tower.api.codec.BadInputException;
 import dev.tower.api.codec.Json;
 import dev.tower.api.scheduler.SchedulerCall;
+import dev.tower.api.model.FrameworkInfo;
+import dev.tower.manager.security.Acls;
 import dev.tower.manager.core.Command;
 import dev.tower.manager.core.Reply;
 import jakarta.ws.rs.Consumes;
@@ -26,10 +28,15 @@ import org.glassfish.grizzly.http.server.Request;
 public final class SchedulerResource {
     private final CallGateway gateway;
     private final CallAudit audit;
+    private final Authorizer authorizer;
+    private final boolean authenticated;
 
-    public SchedulerResource(CallGateway gateway, CallAudit audit) {
+    /** @param authenticated whether callers are authenticated: a framework then acts as its caller's principal */
+    public SchedulerResource(CallGateway gateway, CallAudit audit, Authorizer authorizer, boolean authenticated) {
         this.gateway = gateway;
         this.audit = audit;
+        this.authorizer = authorizer;
+        this.authenticated = authenticated;
     }
 
     @POST
@@ -46,7 +53,13 @@ public final class SchedulerResource {
             throw e;
         }
         Reply reply;
-        if (call instanceof SchedulerCall.Subscribe subscribe) {
+        if (call instanceof SchedulerCall.Subscribe asked) {
+            Reply refused = refusal(who.principal(), asked.framework());
+            if (refused != null) {
+                audit.scheduler(who, call, refused);
+                throw Replies.failure(refused);
+            }
+            SchedulerCall.Subscribe subscribe = authenticated ? asPrincipal(asked, who.principal()) : asked;
             reply = gateway.openStream(Streams.Kind.FRAMEWORK, sink, sse,
                     id -> new Command.SubscribeFramework(id, subscribe));
             audit.scheduler(who, call, reply);
@@ -59,5 +72,34 @@ public final class SchedulerResource {
         reply = gateway.await(new Command.FromFramework(streamId, call));
         audit.scheduler(who, call, reply);
         throw new WebApplicationException(Replies.toResponse(reply));
+    }
+
+    /**
+     * Why the caller may not subscribe this framework, or null: with authentication, a framework that names a
+     * principal must name the caller's; the caller needs {@code register_frameworks} in its role and, for a framework
+     * that names the user its tasks run as, {@code run_tasks} as that user.
+     */
+    private Reply refusal(String principal, FrameworkInfo f) {
+        if (f == null) {
+            return null; // the core answers 400
+        }
+        if (authenticated && f.principal() != null && !f.principal().isEmpty() && !f.principal().equals(principal)) {
+            return new Reply(403, null, "framework.principal: '" + f.principal()
+                    + "' is not the authenticated principal '" + principal + "'");
+        }
+        Acls.Decision d = authorizer.check(principal, Acls.Permission.REGISTER_FRAMEWORKS, f.role());
+        if (d.allowed() && f.user() != null && !f.user().isEmpty()) {
+            d = authorizer.check(principal, Acls.Permission.RUN_TASKS, f.user());
+        }
+        return d.allowed() ? null : Authorizer.forbidden(d);
+    }
+
+    private static SchedulerCall.Subscribe asPrincipal(SchedulerCall.Subscribe s, String principal) {
+        FrameworkInfo f = s.framework();
+        if (f == null || principal.equals(f.principal())) {
+            return s;
+        }
+        return new SchedulerCall.Subscribe(new FrameworkInfo(f.id(), f.name(), f.role(), principal, f.user(),
+                f.hostname(), f.failoverTimeoutSeconds(), f.capabilities()));
     }
 }

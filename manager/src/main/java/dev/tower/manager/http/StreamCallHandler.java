@@ -6,6 +6,11 @@ import dev.tower.api.codec.Json;
 import dev.tower.api.scheduler.SchedulerCall;
 import dev.tower.manager.core.Command;
 import dev.tower.manager.core.Reply;
+import dev.tower.api.model.TaskInfo;
+import dev.tower.api.scheduler.Operation;
+import dev.tower.api.security.Principals;
+import dev.tower.manager.security.Acls;
+import dev.tower.manager.security.RateLimiter;
 import org.glassfish.grizzly.http.Method;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
@@ -16,6 +21,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,6 +32,10 @@ import java.util.concurrent.TimeUnit;
  * straight from Grizzly: a JAX-RS dispatch cost about six times as much CPU and was a quarter of the master's load
  * under a stream of short tasks. Everything else (opening streams, queries, operator calls) goes to the Jersey
  * application.
+ * <p>
+ * It is where callers are authenticated (when the master has principals): every request but {@code /health} must
+ * carry a known principal's credential, or is answered {@code 401} and nothing else; the principal is recorded on the
+ * request for the audit and the ACL checks behind it.
  * <p>
  * It is also where a standby master turns callers away, before anything else looks at a request: every request but
  * {@code /health} and {@code /metrics} is answered {@code 307} to the same path and query on the leading master, or {@code 503} while no
@@ -49,10 +61,19 @@ public final class StreamCallHandler extends HttpHandler {
     private final GrizzlyHttpContainer jersey;
     private final CallAudit audit;
     private final dev.tower.manager.ui.WebUi ui;
+    /** Who may call; null when the master does not authenticate. */
+    private final Principals principals;
+    private final Authorizer authorizer;
+    /** Scheduler calls per principal; null for no limit. */
+    private final RateLimiter schedulerLimit;
 
     public StreamCallHandler(CallGateway core, LeaderRouting routing, GrizzlyHttpContainer jersey, CallAudit audit,
-                             dev.tower.manager.ui.WebUi ui) {
+                             dev.tower.manager.ui.WebUi ui, Principals principals, Authorizer authorizer,
+                             RateLimiter schedulerLimit) {
+        this.schedulerLimit = schedulerLimit;
         this.ui = ui;
+        this.principals = principals;
+        this.authorizer = authorizer;
         this.core = core;
         this.routing = routing;
         this.jersey = jersey;
@@ -73,6 +94,22 @@ public final class StreamCallHandler extends HttpHandler {
     public void service(Request request, Response response) throws Exception {
         String streamId = request.getHeader(CallGateway.STREAM_HEADER);
         String path = request.getRequestURI();
+        String principal = CallAudit.ANONYMOUS;
+        if (principals != null && !HEALTH_PATH.equals(path)) {
+            Optional<String> p = principals.authenticate(request.getHeader("Authorization"));
+            if (p.isEmpty()) {
+                unauthenticated(request, response);
+                return;
+            }
+            principal = p.get();
+            request.setAttribute(CallAudit.PRINCIPAL_ATTRIBUTE, principal);
+        }
+        if (schedulerLimit != null && SCHEDULER_PATH.equals(path) && !schedulerLimit.tryAcquire(principal)) {
+            response.setHeader("Retry-After", "1");
+            write(response, 429, Replies.errorBody("principal '" + principal + "' is over its rate of "
+                    + schedulerLimit.rate() + " scheduler calls per second; slow down and retry"));
+            return;
+        }
         if (request.getContentLengthLong() > MAX_BODY_BYTES) {
             // Refused before a byte of it is read: a body this large is a mistake or an attack, never a call.
             write(response, 413, Replies.errorBody("body: " + request.getContentLengthLong() + " bytes; at most "
@@ -124,6 +161,14 @@ public final class StreamCallHandler extends HttpHandler {
         // Only audited calls pay for reading the caller (the hot path's UPDATEs and ACKNOWLEDGEs do not).
         CallAudit.Caller who = call instanceof SchedulerCall c && CallAudit.audited(c)
                 || call instanceof AgentCall.Subscribe ? CallAudit.Caller.of(request) : null;
+        if (call instanceof SchedulerCall.Accept accept) {
+            Acls.Decision d = authorizer.checkAll(principal, Acls.Permission.RUN_TASKS, taskUsers(accept));
+            if (!d.allowed()) {
+                audited(who, call, Authorizer.forbidden(d));
+                write(response, 403, Replies.errorBody(d.denial()));
+                return;
+            }
+        }
         Command command;
         try {
             command = scheduler ? schedulerCommand(streamId, (SchedulerCall) call) : agentCommand(streamId, (AgentCall) call);
@@ -153,6 +198,33 @@ public final class StreamCallHandler extends HttpHandler {
                 response.resume();
             }
         });
+    }
+
+    /**
+     * 401 and nothing else. Browsers are asked for Basic credentials (the web UI's login); API clients read the
+     * error.
+     */
+    private static void unauthenticated(Request request, Response response) throws IOException {
+        String header = request.getHeader("Authorization");
+        response.setHeader("WWW-Authenticate", "Basic realm=\"Tower\", charset=\"UTF-8\"");
+        write(response, 401, Replies.errorBody(header == null || header.isBlank()
+                ? "unauthenticated: this master requires a principal and secret (HTTP Basic) or a token (HTTP Bearer)"
+                : "unauthenticated: unknown principal, wrong secret or unknown token"));
+    }
+
+    /** The users an ACCEPT's tasks ask to run as (tasks that name none run as the agent's task user). */
+    private static List<String> taskUsers(SchedulerCall.Accept accept) {
+        List<String> users = new ArrayList<>();
+        for (Operation op : accept.operations()) {
+            if (op instanceof Operation.Launch launch) {
+                for (TaskInfo t : launch.tasks()) {
+                    if (t.command() != null && t.command().user() != null && !t.command().user().isEmpty()) {
+                        users.add(t.command().user());
+                    }
+                }
+            }
+        }
+        return users;
     }
 
     private void audited(CallAudit.Caller who, Object call, Reply reply) {

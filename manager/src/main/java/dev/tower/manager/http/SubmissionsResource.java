@@ -5,6 +5,7 @@ import dev.tower.api.operator.SubmissionView;
 import dev.tower.manager.core.Command;
 import dev.tower.manager.core.DriverSpec;
 import dev.tower.manager.core.Reply;
+import dev.tower.manager.security.Acls;
 import dev.tower.manager.dispatch.DriverCommand;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -38,9 +39,14 @@ public final class SubmissionsResource {
     private final CallGateway gateway;
     private final CallAudit audit;
     private final Optional<String> driverSparkHome;
+    private final Authorizer authorizer;
+    /** The Spark property naming the role a driver's framework subscribes in (the object of submit_drivers). */
+    static final String ROLE_PROPERTY = "spark.tower.role";
 
     /** @param driverSparkHome the master's Spark home for drivers, if it has one */
-    public SubmissionsResource(CallGateway gateway, Optional<String> driverSparkHome, CallAudit audit) {
+    public SubmissionsResource(CallGateway gateway, Optional<String> driverSparkHome, CallAudit audit,
+                               Authorizer authorizer) {
+        this.authorizer = authorizer;
         this.gateway = gateway;
         this.driverSparkHome = driverSparkHome;
         this.audit = audit;
@@ -63,6 +69,13 @@ public final class SubmissionsResource {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("mainClass", String.valueOf(spec.mainClass()));
         details.put("appResource", String.valueOf(spec.appResource()));
+        Acls.Decision d = authorizer.check(who.principal(), Acls.Permission.SUBMIT_DRIVERS,
+                spec.sparkProperties().getOrDefault(ROLE_PROPERTY, "*"));
+        if (!d.allowed()) {
+            audit.submission(who, "CREATE", null, 403, d.denial(), details);
+            r.resume(json(403, SparkRestProtocol.error(d.denial())));
+            return;
+        }
         String home = DriverCommand.sparkHome(spec, driverSparkHome).orElse(null);
         if (home == null || !home.startsWith("/")) {
             String error = home == null

@@ -79,7 +79,7 @@ public final class Acls {
 
     /** What a check found: allowed, or why not. */
     public record Decision(boolean allowed, String permission, String denial) {
-        static final Decision ALLOWED = new Decision(true, null, null);
+        public static final Decision ALLOWED = new Decision(true, null, null);
     }
 
     /**
@@ -108,6 +108,11 @@ public final class Acls {
 
     public boolean permissive() {
         return permissive;
+    }
+
+    /** Permissive with no rule: every check allows, so checks that need a lookup can skip it. */
+    public boolean isOpen() {
+        return permissive && rules.values().stream().allMatch(List::isEmpty);
     }
 
     /** @throws IllegalArgumentException naming the file and the entry that is wrong */

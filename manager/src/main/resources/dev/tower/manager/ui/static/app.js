@@ -557,6 +557,7 @@ async function taskPage(view, id) {
   const framework = new URLSearchParams(location.search).get('framework');
   append(view.root, h('h1', {}, 'Task ', h('span', { class: 'mono', id: 'task-id' }, id)));
   const facts = view.root.appendChild(h('div'));
+  const usage = view.root.appendChild(h('div', { id: 'task-usage' }));
   append(view.root, h('h2', {}, 'Status history'));
   const history = view.root.appendChild(h('div', { id: 'status-history' }));
   append(view.root, h('h2', {}, 'Sandbox'));
@@ -580,11 +581,34 @@ async function taskPage(view, id) {
       t.statuses.slice().reverse().map(s => row(time(s.timestamp), state(s.state), s.source || '', s.reason || '',
         s.message || '', numCell(s.exitCode === null || s.exitCode === undefined ? '' : s.exitCode)))));
     if (t.agentId && sandboxShown === null) {
+      usageView(view, usage, t);
       sandboxShown = sandboxView(view, sandbox, t);
     } else if (!t.agentId && sandboxShown === null) {
       sandbox.replaceChildren(h('p', { class: 'muted' }, 'The task was never placed on an agent: it has no sandbox.'));
     }
   }, e => e.type.startsWith('task.') && typeof e.subject === 'string' && e.subject.endsWith('/' + id));
+}
+
+// What the task has used so far, as its agent measures it (cgroups or /proc), every 5 s while it runs.
+function usageView(view, root, t) {
+  const url = `/api/v1/agents/${encodeURIComponent(t.agentId)}/usage` + q({ task: t.taskId, framework: t.frameworkId });
+  const show = async () => {
+    try {
+      const { body: v } = await api(url);
+      const u = v.usage;
+      root.replaceChildren(u ? h('dl', { class: 'facts' },
+        h('dt', {}, 'CPU used'), h('dd', { id: 'usage-cpu' }, u.cpuSeconds.toFixed(2) + ' s'),
+        h('dt', {}, 'Memory'), h('dd', { id: 'usage-memory' }, (u.memoryBytes / 1048576).toFixed(1) + ' MB'),
+        h('dt', {}, 'Throttled'), h('dd', { id: 'usage-throttled' },
+          `${num(u.throttledPeriods)} periods (${u.throttledSeconds.toFixed(2)} s)`))
+        : h('p', { class: 'muted' }, 'Its agent does not measure this task\'s use (Docker task, or not running).'));
+    } catch (e) {
+      root.replaceChildren(); // ended, or its agent is gone: the status history says why
+    }
+  };
+  show();
+  const timer = setInterval(show, 5000);
+  view.cleanup.push(() => clearInterval(timer));
 }
 
 function commandText(c) {
