@@ -6,6 +6,7 @@ import dev.tower.kafka.KafkaBroker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import dev.tower.cli.cluster.LocalSecurity;
+import dev.tower.cli.cluster.LocalTls;
 import dev.tower.manager.security.Acls;
 
 import java.nio.file.Path;
@@ -60,6 +61,10 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--acls", paramLabel = "FILE", description = "With --auth: who may do what (see docs/security.md).")
     Path acls;
 
+    @Option(names = "--tls", description = "Serve HTTPS only: makes a CA and a certificate for localhost and 127.0.0.1 "
+            + "under WORK_DIR/tls, and prints how clients trust it (off by default).")
+    boolean tls;
+
     @Option(names = "--work-dir", description = "Where masters and agents keep their state (default: a new temporary directory).")
     Path workDir;
 
@@ -102,12 +107,13 @@ public final class UpCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--acls needs --auth");
         }
         LocalSecurity security = auth ? LocalSecurity.create(dir, acls == null ? null : Acls.load(acls)) : null;
+        LocalTls localTls = tls ? LocalTls.create(dir) : null;
         try (LocalCluster cluster = LocalCluster.start(dir, port, masters, port == 0 ? 0 : zkPort, agents, resources,
                 weights, (master, masterDir) -> {
                     if (bootstrap != null) {
                         kafka.attach(master, bootstrap, masterDir, "tower://" + master.address());
                     }
-                }, security)) {
+                }, security, localTls)) {
             Thread hook = new Thread(stop::countDown, "tower-up-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             if (!cluster.awaitAgents(Duration.ofSeconds(60))) {
@@ -120,7 +126,8 @@ public final class UpCommand implements Callable<Integer> {
             } else {
                 System.out.println("Tower masters at " + cluster.masterAddresses() + " (leader "
                         + cluster.master().address() + ") ready with " + agents + " agent(s); use --master "
-                        + cluster.masterUrl() + "; web UI at http://" + cluster.master().address() + "/ (any master's"
+                        + cluster.masterUrl() + "; web UI at " + (tls ? "https" : "http") + "://"
+                        + cluster.master().address() + "/ (any master's"
                         + " sends you to the leader)");
             }
             if (bootstrap != null) {
@@ -131,6 +138,10 @@ public final class UpCommand implements Callable<Integer> {
                 System.out.println("Authentication is on: every call needs a principal (web UI: log in as admin with "
                         + "the secret in " + security.secretFile(LocalSecurity.ADMIN) + "). For tower and Spark in "
                         + "a shell: " + security.exports());
+            }
+            if (localTls != null) {
+                System.out.println("TLS is on: clients trust the CA in " + localTls.caFile() + " (browsers: import it). "
+                        + "For tower and Spark in a shell: " + localTls.exports());
             }
             System.out.println("Work dir: " + dir + "   (Ctrl-C to stop)");
             System.out.flush();

@@ -27,6 +27,7 @@ public final class LocalCluster implements AutoCloseable {
     private final EmbeddedZooKeeper zookeeper;
     private final List<Master> masters = new ArrayList<>();
     private final List<Agent> agents = new ArrayList<>();
+    private String scheme = "http";
 
     private LocalCluster(EmbeddedZooKeeper zookeeper) {
         this.zookeeper = zookeeper;
@@ -65,11 +66,21 @@ public final class LocalCluster implements AutoCloseable {
     public static LocalCluster start(Path workDir, int port, int masterCount, int zooKeeperPort, int agentCount,
                                      Resources agentResources, Map<String, Double> weights,
                                      java.util.function.BiConsumer<Master, Path> masterStarted, LocalSecurity security) {
+        return start(workDir, port, masterCount, zooKeeperPort, agentCount, agentResources, weights, masterStarted,
+                security, null);
+    }
+
+    /** @param tls the certificate every master and agent serves HTTPS with, and the CA they trust; null for HTTP */
+    public static LocalCluster start(Path workDir, int port, int masterCount, int zooKeeperPort, int agentCount,
+                                     Resources agentResources, Map<String, Double> weights,
+                                     java.util.function.BiConsumer<Master, Path> masterStarted, LocalSecurity security,
+                                     LocalTls tls) {
         if (masterCount < 1) {
             throw new IllegalArgumentException("--masters must be at least 1");
         }
         LocalCluster cluster = new LocalCluster(masterCount > 1
                 ? EmbeddedZooKeeper.start(workDir.resolve("zookeeper"), zooKeeperPort) : null);
+        cluster.scheme = tls == null ? "http" : "https";
         try {
             MasterConfig core = MasterConfig.defaults().withWeights(weights);
             // Cluster-mode drivers run from the Spark home the build makes, when there is one (every agent is here).
@@ -81,6 +92,9 @@ public final class LocalCluster implements AutoCloseable {
                         .withPort(port == 0 ? 0 : port + i).withCore(core).withDrivers(drivers);
                 if (security != null) {
                     options = options.withSecurity(security.master());
+                }
+                if (tls != null) {
+                    options = options.withSecurity(tls.master(options.security()));
                 }
                 if (cluster.zookeeper != null) {
                     options = options.withZooKeeper(ZooKeeperUrl.parse(cluster.zookeeper.masterUrl()),
@@ -100,6 +114,9 @@ public final class LocalCluster implements AutoCloseable {
                         .withAttributes(Map.of("agent", Integer.toString(i + 1)));
                 if (security != null) {
                     config = config.withSecurity(security.agent());
+                }
+                if (tls != null) {
+                    config = config.withSecurity(tls.agent(config.security()));
                 }
                 cluster.agents.add(Agent.start(config));
             }
@@ -143,7 +160,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /** What to pass as {@code --master}: the ZooKeeper URL with several masters, else the master's address. */
     public String masterUrl() {
-        return zookeeper != null ? zookeeper.masterUrl() : "http://" + masters.get(0).address();
+        return zookeeper != null ? zookeeper.masterUrl() : scheme + "://" + masters.get(0).address();
     }
 
     /** The masters' HTTP addresses, comma-separated (also a valid {@code --master} value). */
