@@ -48,18 +48,10 @@ public final class MasterOption {
     }
 
     ClientSecurity security(Map<String, String> env) {
-        String p = principal != null ? principal : env.get(ClientSecurity.ENV_PRINCIPAL);
-        Path file = secretFile != null ? secretFile : pathOf(env.get(ClientSecurity.ENV_SECRET_FILE));
-        String secret = secretFile != null ? null : env.get(ClientSecurity.ENV_SECRET);
-        Path ca = caCert != null ? caCert : pathOf(env.get(ClientSecurity.ENV_CA_CERT));
-        return ClientSecurity.of(p, secret, file, env.get(ClientSecurity.ENV_TOKEN), ca);
+        return ClientSecurity.fromFlags(principal, secretFile, caCert, env);
     }
 
     public MasterHttp http() {
         return new MasterHttp(MasterUrls.detector(url()), security());
-    }
-
-    private static Path pathOf(String s) {
-        return s == null || s.isBlank() ? null : Path.of(s.trim());
     }
 }

@@ -70,6 +70,19 @@ public record ClientSecurity(Credential credential, SSLContext sslContext) {
                 env.get(ENV_TOKEN), pathOrNull(env.get(ENV_CA_CERT)));
     }
 
+    /**
+     * From flags, each falling back to its variable: {@code principal} ({@value #ENV_PRINCIPAL}), {@code secretFile}
+     * ({@value #ENV_SECRET_FILE}, or {@value #ENV_SECRET} when neither names a file), {@code caCert}
+     * ({@value #ENV_CA_CERT}); {@value #ENV_TOKEN} when no principal is named.
+     */
+    public static ClientSecurity fromFlags(String principal, Path secretFile, Path caCert, Map<String, String> env) {
+        String p = principal != null ? principal : env.get(ENV_PRINCIPAL);
+        Path file = secretFile != null ? secretFile : pathOrNull(env.get(ENV_SECRET_FILE));
+        String secret = file != null ? null : env.get(ENV_SECRET);
+        Path ca = caCert != null ? caCert : pathOrNull(env.get(ENV_CA_CERT));
+        return of(p, secret, file, env.get(ENV_TOKEN), ca);
+    }
+
     /** From the running process's environment. */
     public static ClientSecurity fromEnvironment() {
         return fromEnvironment(System.getenv());
