@@ -72,6 +72,8 @@ public final class Agent implements AutoCloseable {
     private final AgentMetrics metrics = new AgentMetrics(new Status());
     /** Where a task reaches its agent's API (with its {@link TaskTokens#ENV token}). */
     public static final String AGENT_ENDPOINT_ENV = "TOWER_AGENT_ENDPOINT";
+    /** The same with its scheme ({@code https://} when the agent serves TLS). */
+    public static final String AGENT_URL_ENV = "TOWER_AGENT_URL";
 
     private Agent(AgentConfig config) throws IOException {
         this.config = config;
@@ -121,9 +123,14 @@ public final class Agent implements AutoCloseable {
             gc.sweep(supervisor::usesSandbox);
             TaskTokens tokens = config.security().authenticates() ? TaskTokens.load(workDir) : null;
             AgentHttpServer[] server = new AgentHttpServer[1];
-            supervisor.addToTaskEnvironment((frameworkId, taskId) -> tokens == null ? Map.of()
-                    : Map.of(TaskTokens.ENV, tokens.issue(frameworkId, taskId), AGENT_ENDPOINT_ENV,
-                    config.hostname() + ":" + (server[0] == null ? config.port() : server[0].port())));
+            supervisor.addToTaskEnvironment((frameworkId, taskId) -> {
+                if (tokens == null) {
+                    return Map.of();
+                }
+                String endpoint = config.hostname() + ":" + (server[0] == null ? config.port() : server[0].port());
+                return Map.of(TaskTokens.ENV, tokens.issue(frameworkId, taskId), AGENT_ENDPOINT_ENV, endpoint,
+                        AGENT_URL_ENV, (config.security().tls() != null ? "https://" : "http://") + endpoint);
+            });
             this.http = AgentHttpServer.start(config.port(), sandboxes, this::state, metrics, config.security(), tokens);
             server[0] = http;
         } catch (IOException | RuntimeException e) {

@@ -46,7 +46,7 @@ final class Browser implements AutoCloseable {
                         + " (apt-get install -y chromium chromium-driver; .ci/run installs them)");
     }
 
-    static Browser start() {
+    static Browser start(String... extraArguments) {
         Path profile;
         try {
             profile = Files.createTempDirectory("tower-chromium-");
@@ -58,6 +58,7 @@ final class Browser implements AutoCloseable {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1400,1000", "--user-data-dir=" + profile);
+        options.addArguments(extraArguments);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         ChromeDriver driver = new ChromeDriver(service, options);

@@ -25,9 +25,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A cluster of separate processes with authentication and ACLs on: the master accepts principals admin, spark, agent
- * and master; the agent accepts the master and admin and calls the master as agent. {@code tower run} and Spark work
- * with a credential and are refused without one; a principal outside a role's ACL cannot run there; a task's token
+ * A cluster of separate processes with TLS, authentication and ACLs on: certificates from {@code tower certs}; the
+ * master accepts principals admin, spark, agent and master; the agent accepts the master and admin and calls the
+ * master as agent, both over HTTPS trusting the cluster's CA. {@code tower run} and Spark work with a credential and
+ * the CA, and are refused without a credential; a principal outside a role's ACL cannot run there; a task's token
  * reads its own sandbox and no other.
  */
 @ExtendWith(LogsOnFailure.class)
@@ -50,6 +51,9 @@ class SecureClusterTest {
     private static Path dir;
     private static int masterPort;
     private static HttpClient admin;
+    /** Trusts the cluster's CA, presents no credential. */
+    private static HttpClient anonymous;
+    private static Path ca;
 
     @BeforeAll
     static void startCluster() throws IOException {
@@ -64,21 +68,34 @@ class SecureClusterTest {
         Files.writeString(dir.resolve("agent-callers.json"), credentials(Map.of("master", "master-s3cret",
                 "admin", "admin-s3cret")));
         Files.writeString(dir.resolve("acls.json"), ACLS);
-        admin = ClientSecurity.of("admin", null, dir.resolve("admin.secret"), null, null)
+        Path tls = dir.resolve("tls");
+        Cluster.CliResult certs = cluster.cli(Duration.ofSeconds(60), "certs", "--dir", tls.toString(),
+                "--host", "127.0.0.1", "--host", "localhost");
+        assertThat(certs.exitCode()).as("tower certs: %s", certs.stderr()).isZero();
+        ca = tls.resolve("ca.pem");
+        List<String> serverTls = List.of("--tls-cert", tls.resolve("server.pem").toString(),
+                "--tls-key", tls.resolve("server-key.pem").toString(), "--ca-cert", ca.toString());
+        admin = ClientSecurity.of("admin", null, dir.resolve("admin.secret"), null, ca)
+                .client(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)));
+        anonymous = ClientSecurity.of(null, null, null, null, ca)
                 .client(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)));
 
         masterPort = Cluster.freePort();
         try {
-            cluster.tower("master", List.of("master", "--port", "" + masterPort, "--bind", "127.0.0.1",
+            List<String> master = new ArrayList<>(List.of("master", "--port", "" + masterPort, "--bind", "127.0.0.1",
                     "--work-dir", dir.resolve("master").toString(), "--credentials", dir.resolve("credentials.json").toString(),
                     "--acls", dir.resolve("acls.json").toString(), "--principal", "master",
                     "--secret-file", dir.resolve("master.secret").toString()));
-            await("master /health").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                    .until(() -> send(HttpClient.newHttpClient(), "/health").statusCode() == 200);
-            cluster.tower("agent", List.of("agent", "--master", master(), "--port", "" + Cluster.freePort(),
+            master.addAll(serverTls);
+            cluster.tower("master", master);
+            await("master /health over HTTPS").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> send(anonymous, "/health").statusCode() == 200);
+            List<String> agent = new ArrayList<>(List.of("agent", "--master", master(), "--port", "" + Cluster.freePort(),
                     "--work-dir", dir.resolve("agent").toString(), "--resources", "cpus:4;mem:4096",
                     "--credentials", dir.resolve("agent-callers.json").toString(), "--principal", "agent",
-                    "--secret-file", dir.resolve("agent.secret").toString()));
+                    "--secret-file", dir.resolve("agent.secret").toString(), "--task-user", "root"));
+            agent.addAll(serverTls);
+            cluster.tower("agent", agent);
             await("the agent, authenticated, ACTIVE").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> send(admin, "/api/v1/agents").body().contains("\"state\":\"ACTIVE\""));
         } catch (RuntimeException | Error e) {
@@ -106,7 +123,7 @@ class SecureClusterTest {
 
     private static HttpResponse<String> send(HttpClient http, String path) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://" + master() + path))
+            return http.send(HttpRequest.newBuilder(URI.create("https://" + master() + path))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -119,7 +136,7 @@ class SecureClusterTest {
     private static List<String> as(String principal, String... args) {
         List<String> out = new ArrayList<>(List.of(args));
         out.addAll(1, List.of("-m", master(), "--principal", principal, "--secret-file",
-                dir.resolve(principal + ".secret").toString()));
+                dir.resolve(principal + ".secret").toString(), "--ca-cert", ca.toString()));
         return out;
     }
 
@@ -130,16 +147,24 @@ class SecureClusterTest {
         assertThat(ok.exitCode()).as("stdout: %s%nstderr: %s", ok.stdout(), ok.stderr()).isZero();
         assertThat(ok.stdout()).contains("hello from a secure cluster");
 
-        Cluster.CliResult none = cluster.cli(Duration.ofSeconds(60), "run", "-m", master(), "--", "echo", "x");
+        Cluster.CliResult none = cluster.cli(Duration.ofSeconds(60), "run", "-m", master(), "--ca-cert", ca.toString(),
+                "--", "echo", "x");
         assertThat(none.exitCode()).isNotZero();
         assertThat(none.stderr()).contains("401").contains("unauthenticated").doesNotContain("Exception")
                 .doesNotContain("\tat ");
 
         Cluster.CliResult wrong = cluster.cli(Duration.ofSeconds(60), "agents", "-m", master(), "--principal", "admin",
-                "--secret-file", dir.resolve("spark.secret").toString());
+                "--secret-file", dir.resolve("spark.secret").toString(), "--ca-cert", ca.toString());
         assertThat(wrong.exitCode()).isNotZero();
         assertThat(wrong.stderr()).contains("unauthenticated: unknown principal, wrong secret or unknown token");
-        assertThat(send(HttpClient.newHttpClient(), "/api/v1/state").statusCode()).isEqualTo(401);
+        assertThat(send(anonymous, "/api/v1/state").statusCode()).isEqualTo(401);
+
+        // Over TLS only: a client that does not trust the cluster's CA is refused before any credential is sent.
+        Cluster.CliResult untrusting = cluster.cli(Duration.ofSeconds(60),
+                as("admin", "agents").stream().filter(a -> !a.equals(ca.toString()) && !a.equals("--ca-cert"))
+                        .toArray(String[]::new));
+        assertThat(untrusting.exitCode()).isNotZero();
+        assertThat(untrusting.stderr()).contains("TLS").doesNotContain("\tat ");
     }
 
     @Test
@@ -166,11 +191,11 @@ class SecureClusterTest {
                 as("admin", "run", "--name", "neighbour", "--", "echo", "the neighbour's private output").toArray(String[]::new));
         assertThat(first.exitCode()).isZero();
 
-        String read = "curl -s -H \"Authorization: Bearer $TOWER_TASK_TOKEN\" "
-                + "\"http://$TOWER_AGENT_ENDPOINT/files/read?path=stdout&task=";
+        String read = "curl -s --cacert " + ca + " -H \"Authorization: Bearer $TOWER_TASK_TOKEN\" "
+                + "\"$TOWER_AGENT_URL/files/read?path=stdout&task=";
         Cluster.CliResult r = cluster.cli(Duration.ofSeconds(60), as("admin", "run", "--name", "reader", "--", "sh", "-c",
                 "echo marker-of-reader; " + read + "$TOWER_TASK_ID\"; echo; " + read + "neighbour\"; echo; "
-                        + "curl -s \"http://$TOWER_AGENT_ENDPOINT/files/read?path=stdout&task=neighbour\"")
+                        + "curl -s --cacert " + ca + " \"$TOWER_AGENT_URL/files/read?path=stdout&task=neighbour\"")
                 .toArray(String[]::new));
         assertThat(r.exitCode()).as("stderr: %s", r.stderr()).isZero();
         assertThat(r.stdout()).as("its own sandbox, read with its token").contains("\"data\":\"marker-of-reader\\n");
@@ -179,7 +204,7 @@ class SecureClusterTest {
     }
 
     @Test
-    void sparkRunsWithItsCredentialFromTheEnvironment() {
+    void sparkRunsOverTlsWithItsCredentialFromTheEnvironment() {
         Path sparkHome = SparkOnTowerTest.SPARK_HOME;
         List<String> cmd = List.of(sparkHome.resolve("bin/spark-submit").toString(),
                 "--master", "spark+tower://" + master(), "--conf", "spark.driver.host=127.0.0.1",
@@ -187,7 +212,8 @@ class SecureClusterTest {
                 "--executor-memory", "512m", "--driver-memory", "512m", "--total-executor-cores", "2",
                 "--class", "dev.tower.spark.examples.Pi", SparkOnTowerTest.EXAMPLES.toString(), "4");
         TowerProcess driver = cluster.spawnCommand("spark-secure", cmd, Map.of("SPARK_HOME", sparkHome.toString(),
-                "TOWER_PRINCIPAL", "spark", "TOWER_SECRET_FILE", dir.resolve("spark.secret").toString()));
+                "TOWER_PRINCIPAL", "spark", "TOWER_SECRET_FILE", dir.resolve("spark.secret").toString(),
+                "TOWER_CA_CERT", ca.toString()));
         assertThat(driver.awaitExit(JOB_TIMEOUT)).as("spark-submit exit code\n%s", driver.tail(40)).isZero();
         assertThat(driver.out()).contains("Pi is roughly 3.14");
     }
@@ -195,9 +221,10 @@ class SecureClusterTest {
     @Test
     void theWebUiLogsInWithAPrincipalsCredentials() {
         Browser.assumeInstalled();
-        try (Browser browser = Browser.start()) {
+        // The test's browser does not know the cluster's CA; certificate checks are the clients' tests' business.
+        try (Browser browser = Browser.start("--ignore-certificate-errors")) {
             // Without a credential the master answers the page with its Basic challenge (the browser's login dialog).
-            HttpResponse<String> page = send(HttpClient.newHttpClient(), "/");
+            HttpResponse<String> page = send(anonymous, "/");
             assertThat(page.statusCode()).isEqualTo(401);
             assertThat(page.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
             // Logged in, a browser sends the principal and secret with every request of the page: its API calls and
@@ -205,7 +232,7 @@ class SecureClusterTest {
             browser.driver().executeCdpCommand("Network.enable", Map.of());
             browser.driver().executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization",
                     Credential.basic("admin", "admin-s3cret").authorization())));
-            browser.open(URI.create("http://" + master() + "/"));
+            browser.open(URI.create("https://" + master() + "/"));
             await("the overview, read with the credential").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .untilAsserted(() -> assertThat(browser.text("#agents-active")).isEqualTo("1"));
             browser.screenshot("secure-overview");

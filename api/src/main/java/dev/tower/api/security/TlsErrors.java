@@ -34,7 +34,7 @@ public final class TlsErrors {
                     && v.getReason() == CertPathValidatorException.BasicReason.EXPIRED;
         }
         if (ssl == null) {
-            return Optional.empty();
+            return plainHttpToTls(e);
         }
         String m = ssl.getMessage() == null ? "" : ssl.getMessage();
         if (untrusted || m.contains("PKIX path building failed")) {
@@ -54,5 +54,19 @@ public final class TlsErrors {
                     + ClientSecurity.ENV_CA_CERT + ", or start it with --tls-cert");
         }
         return Optional.of(PREFIX + (ssl instanceof SSLHandshakeException ? "handshake failed: " : "") + m);
+    }
+
+    /**
+     * A plain-HTTP request to a server that speaks only TLS gets no bytes back (the server waits for a handshake and
+     * drops the connection): the JDK says "header parser received no bytes".
+     */
+    private static Optional<String> plainHttpToTls(Throwable e) {
+        for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("header parser received no bytes")) {
+                return Optional.of(PREFIX + "the server closed a plain HTTP connection without a word: if it serves "
+                        + "HTTPS, give the cluster's CA with --ca-cert or " + ClientSecurity.ENV_CA_CERT);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -70,6 +70,33 @@ class TlsErrorsTest {
     }
 
     @Test
+    void plainHttpToATlsServer() throws Exception {
+        // A TLS server reads the plain request as a broken handshake and closes the connection without a byte, as
+        // Tower's masters and agents do.
+        try (ServerSocket tls = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                // The client tries a GET that got no bytes once more: a few connections, each closed unanswered.
+                for (int i = 0; i < 4; i++) {
+                    try (Socket s = tls.accept()) {
+                        s.getInputStream().read(new byte[512]);
+                    } catch (IOException e) {
+                        return; // closed by the test
+                    }
+                }
+            }, "tls-only");
+            server.start();
+            Throwable e = catchThrowable(() -> HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                    .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tls.getLocalPort() + "/"))
+                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()));
+            tls.close();
+            server.join(10_000);
+
+            assertThat(TlsErrors.explain(e)).hasValue("TLS: the server closed a plain HTTP connection without a "
+                    + "word: if it serves HTTPS, give the cluster's CA with --ca-cert or TOWER_CA_CERT");
+        }
+    }
+
+    @Test
     void otherFailuresAreNotTls() {
         assertThat(TlsErrors.explain(new ConnectException("Connection refused"))).isEmpty();
         assertThat(TlsErrors.explain(new IOException("closed", new RuntimeException("x")))).isEmpty();
