@@ -13,6 +13,9 @@ import dev.tower.cli.cluster.LocalCluster;
 import dev.tower.cli.demo.EventSample;
 import dev.tower.cli.demo.GreedyFramework;
 import dev.tower.cli.demo.SparkPiJob;
+import dev.tower.cli.cluster.LocalSecurity;
+import dev.tower.cli.cluster.LocalTls;
+import dev.tower.api.security.ClientSecurity;
 import dev.tower.cli.demo.WordCountJob;
 import dev.tower.cli.output.Format;
 import dev.tower.cli.output.Table;
@@ -72,13 +75,25 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
 
+    @Option(names = "--auth", description = "Authenticate every call, as tower up --auth: the demo's frameworks, Spark "
+            + "and YARN authenticate as admin (off by default).")
+    boolean auth;
+
+    @Option(names = "--tls", description = "Serve HTTPS only, as tower up --tls; the demo's clients trust the CA it makes.")
+    boolean tls;
+
+    /** How the demo's own clients (its frameworks, Spark, the YARN bridge) call the cluster. */
+    private ClientSecurity clients = ClientSecurity.NONE;
+    /** The same for the processes it starts, as the TOWER_* variables they read. */
+    private final Map<String, String> clientEnv = new java.util.HashMap<>();
+
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("tower-demo-");
         PrintWriter out = new PrintWriter(System.out, true);
         if (port != 0) {
-            out.println("Tower web UI: http://127.0.0.1:" + port + "/   (open it in a browser; live once the cluster"
-                    + " is up)");
+            out.println("Tower web UI: " + scheme() + "://127.0.0.1:" + port + "/   (open it in a browser; live once "
+                    + "the cluster is up)");
         }
         KafkaBroker broker = noKafka ? null : startBroker(out, dir);
         try {
@@ -101,8 +116,23 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    private String scheme() {
+        return tls ? "https" : "http";
+    }
+
     private int run(PrintWriter out, Path dir, KafkaBroker broker) throws Exception {
         Map<String, Double> weights = Map.of("analytics", 1.0, "etl", 3.0);
+        LocalSecurity security = auth ? LocalSecurity.create(dir, null) : null;
+        LocalTls localTls = tls ? LocalTls.create(dir) : null;
+        if (security != null) {
+            clients = security.admin();
+            clientEnv.put(ClientSecurity.ENV_PRINCIPAL, LocalSecurity.ADMIN);
+            clientEnv.put(ClientSecurity.ENV_SECRET_FILE, security.secretFile(LocalSecurity.ADMIN).toString());
+        }
+        if (localTls != null) {
+            clients = localTls.client(clients);
+            clientEnv.put(ClientSecurity.ENV_CA_CERT, localTls.caFile().toString());
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tower-demo-shutdown"));
         EventSample events = new EventSample();
@@ -110,18 +140,27 @@ public final class DemoCommand implements Callable<Integer> {
         try (LocalCluster cluster = LocalCluster.start(dir, port, 1, 0, 2,
                 Resources.parse("cpus:4;mem:4096;disk:10000"), weights, (master, masterDir) -> {
                     if (port == 0) { // known only now
-                        out.println("Tower web UI: http://" + master.address() + "/   (open it in a browser)");
+                        out.println("Tower web UI: " + scheme() + "://" + master.address() + "/   (open it in a browser)");
                     }
                     master.events().add(events);
                     if (broker != null) {
                         sinks.add(kafka.attach(master, broker.bootstrapServers(), masterDir,
                                 "tower://" + master.address()));
                     }
-                })) {
+                }, security, localTls)) {
             if (!cluster.awaitAgents(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("agents did not register within 60 s");
             }
-            out.println("Tower master ready at " + cluster.masterUrl() + "; web UI at " + cluster.masterUrl() + "/");
+            out.println("Tower master ready at " + cluster.masterUrl() + "; web UI at " + scheme() + "://"
+                    + cluster.master().address() + "/");
+            if (security != null) {
+                out.println("Authentication is on: the web UI's login is admin with the secret in "
+                        + security.secretFile(LocalSecurity.ADMIN) + "; in a shell: " + security.exports());
+            }
+            if (localTls != null) {
+                out.println("TLS is on: clients trust the CA in " + localTls.caFile() + "; in a shell: "
+                        + localTls.exports());
+            }
             out.println("Two frameworks compete for 8 CPUs: 'analytics' (weight 1) and 'etl' (weight 3).");
             out.println("Expect DRF to settle at dominant shares of about 25% and 75%.");
             out.println();
@@ -132,7 +171,7 @@ public final class DemoCommand implements Callable<Integer> {
                  SchedulerClient e = client(cluster, "etl-pipeline", "etl", etl)) {
                 a.start();
                 e.start();
-                MasterHttp master = new MasterHttp(MasterUrls.detector(cluster.master().address()));
+                MasterHttp master = new MasterHttp(MasterUrls.detector(cluster.master().address()), clients);
                 long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
                 if (!stop.await(5, TimeUnit.SECONDS)) {
                     printShares(out, master);
@@ -216,7 +255,7 @@ public final class DemoCommand implements Callable<Integer> {
                     + " --executor-cores 1 --executor-memory 512m --class dev.tower.spark.examples.Pi"
                     + " tower-spark-examples.jar 4");
             long started = System.nanoTime();
-            SparkPiJob.Outcome outcome = SparkPiJob.run(towerMaster, dir, sparkTimeout, stop);
+            SparkPiJob.Outcome outcome = SparkPiJob.run(towerMaster, dir, sparkTimeout, stop, clientEnv);
             double seconds = (System.nanoTime() - started) / 1e9;
             out.println(outcome.succeeded() ? String.format("Spark: %s   (%.1f s)", outcome.line(), seconds)
                     : "Spark job " + outcome.line());
@@ -230,7 +269,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("$ tower yarn start --master " + towerMaster + " --nodemanagers 2   # YARN as Tower tasks");
             out.println("$ hadoop jar hadoop-mapreduce-examples-3.4.2.jar wordcount in out   # a stock MapReduce job");
             long started = System.nanoTime();
-            WordCountJob.Outcome outcome = WordCountJob.run(towerMaster, dir, hadoopTimeout, stop);
+            WordCountJob.Outcome outcome = WordCountJob.run(towerMaster, dir, hadoopTimeout, stop, clientEnv);
             double seconds = (System.nanoTime() - started) / 1e9;
             out.println(outcome.succeeded() ? String.format("MapReduce WordCount on YARN on Tower: %s   (%.1f s, YARN "
                     + "start included)", outcome.line(), seconds) : "Hadoop job " + outcome.line());
@@ -244,9 +283,9 @@ public final class DemoCommand implements Callable<Integer> {
         clients.forEach(SchedulerClient::revive);
     }
 
-    private static SchedulerClient client(LocalCluster cluster, String name, String role, GreedyFramework f) {
+    private SchedulerClient client(LocalCluster cluster, String name, String role, GreedyFramework f) {
         FrameworkInfo info = new FrameworkInfo(null, name, role, null, null, null, 0.0, List.of());
-        return SchedulerClient.builder(cluster.master().address(), info, f).build();
+        return SchedulerClient.builder(cluster.master().address(), info, f).security(clients).build();
     }
 
     private static void printShares(PrintWriter out, MasterHttp master) {

@@ -33,4 +33,17 @@ class DemoCommandTest {
                 .containsPattern("task\\.status +fw-\\S+ +task \\S+ RUNNING")
                 .containsPattern("Kafka at 127\\.0\\.0\\.1:\\d+ acknowledged \\d+ of them as CloudEvents");
     }
+
+    @Test
+    void withAuthAndTlsItsFrameworksAuthenticateOverHttps() {
+        Cluster.CliResult r = processes.cli(Duration.ofSeconds(120), "demo", "--port", "0", "--duration", "8s",
+                "--no-spark", "--no-hadoop", "--no-kafka", "--auth", "--tls");
+
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).containsPattern("Tower web UI: https://127\\.0\\.0\\.1:\\d+/")
+                .containsPattern("Authentication is on: .*export TOWER_PRINCIPAL=admin TOWER_SECRET_FILE=\\S+admin\\.secret")
+                .containsPattern("TLS is on: .*export TOWER_CA_CERT=\\S+ca\\.pem")
+                .containsPattern("analytics +1 +\\d+ cpu")
+                .containsPattern("audit\\.\\S+ +\\S+ +audit: \\S+ .* by admin from");
+    }
 }

@@ -45,8 +45,11 @@ public final class SparkPiJob {
     /**
      * Runs the job; gives up after {@code timeout}, or as soon as {@code stop} is counted down.
      * stdout goes to {@code dir/spark-pi.out}, stderr (Spark's log) to {@code dir/spark-pi.log}.
+     *
+     * @param env added to spark-submit's environment (the driver's Tower credential and CA, when the cluster wants them)
      */
-    public static Outcome run(String towerMaster, Path dir, Duration timeout, CountDownLatch stop) {
+    public static Outcome run(String towerMaster, Path dir, Duration timeout, CountDownLatch stop,
+                              java.util.Map<String, String> env) {
         SparkHome home;
         try {
             home = SparkHome.locate();
@@ -61,8 +64,10 @@ public final class SparkPiJob {
         Path log = dir.resolve("spark-pi.log");
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .redirectOutput(out.toFile()).redirectError(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .redirectOutput(out.toFile()).redirectError(log.toFile());
+            pb.environment().putAll(env);
+            p = pb.start();
             p.getOutputStream().close();
         } catch (IOException e) {
             return new Outcome(false, "could not start spark-submit: " + e.getMessage(), command);

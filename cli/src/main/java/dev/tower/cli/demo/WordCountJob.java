@@ -51,8 +51,13 @@ public final class WordCountJob {
         }
     }
 
-    /** Runs it all; gives up after {@code timeout}, or as soon as {@code stop} is counted down. */
-    public static Outcome run(String towerMaster, Path dir, Duration timeout, CountDownLatch stop) {
+    /**
+     * Runs it all; gives up after {@code timeout}, or as soon as {@code stop} is counted down.
+     *
+     * @param env added to the environment of the Tower clients it starts (the bridge's credential and CA)
+     */
+    public static Outcome run(String towerMaster, Path dir, Duration timeout, CountDownLatch stop,
+                              Map<String, String> env) {
         HadoopHome home;
         try {
             home = HadoopHome.locate();
@@ -68,7 +73,7 @@ public final class WordCountJob {
             Path in = writeInput(work.resolve("in"));
             Process bridge = start(started, YarnCommand.toolCommand(home, List.of("start", "--master", towerMaster,
                     "--nodemanagers", "2", "--idle-release", "5s")), work.resolve("yarn-bridge.out"),
-                    work.resolve("yarn-bridge.log"), Map.of());
+                    work.resolve("yarn-bridge.log"), env);
             if (!await(() -> contains(work.resolve("yarn-bridge.out"), "YARN ready") || !bridge.isAlive(), deadline,
                     stop) || !bridge.isAlive()) {
                 return new Outcome(false, "YARN did not start (" + (bridge.isAlive() ? "no answer within "
@@ -78,7 +83,7 @@ public final class WordCountJob {
             Path conf = work.resolve("conf");
             Process config = start(started, YarnCommand.toolCommand(home, List.of("client-config", conf.toString(),
                     "--master", towerMaster)), work.resolve("client-config.out"), work.resolve("client-config.log"),
-                    Map.of());
+                    env);
             if (!await(() -> !config.isAlive(), deadline, stop) || config.exitValue() != 0) {
                 return new Outcome(false, "tower yarn client-config failed; see " + work.resolve("client-config.log"));
             }
