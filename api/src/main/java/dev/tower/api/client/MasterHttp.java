@@ -3,6 +3,7 @@ package dev.tower.api.client;
 import dev.tower.api.codec.Json;
 import dev.tower.api.detect.MasterDetector;
 import dev.tower.api.security.ClientSecurity;
+import dev.tower.api.security.TlsErrors;
 
 import java.io.IOException;
 import java.net.URI;
@@ -81,6 +82,9 @@ public final class MasterHttp {
                     return new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 }
             } catch (MasterUnavailableException e) {
+                if (e.getMessage() != null && e.getMessage().contains(TlsErrors.PREFIX)) {
+                    throw e; // a certificate or scheme mismatch: waiting for a leader will not mend it
+                }
                 Duration pause = backoff.next();
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {

@@ -61,4 +61,33 @@ class MasterHttpTest {
             assertThat(standby.received().size()).isGreaterThan(1);
         }
     }
+
+    @Test
+    void aTlsMismatchIsReportedAtOnceRatherThanWaitedOut() throws Exception {
+        // A TLS-only server closes a plain HTTP connection without a byte; waiting for a leader would not help.
+        try (java.net.ServerSocket tlsOnly = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                for (int i = 0; i < 8; i++) {
+                    try (java.net.Socket s = tlsOnly.accept()) {
+                        s.getInputStream().read(new byte[512]);
+                    } catch (java.io.IOException e) {
+                        return; // closed by the test
+                    }
+                }
+            }, "tls-only");
+            server.start();
+            // Pauses of 20 s and a 60 s timeout: only giving up at the first round ends the call within seconds.
+            MasterHttp http = new MasterHttp(MasterUrls.detector("127.0.0.1:" + tlsOnly.getLocalPort()),
+                    LeadingMaster.defaultHttpClient(Duration.ofSeconds(5), dev.tower.api.security.ClientSecurity.NONE),
+                    Duration.ofSeconds(60), () -> new Backoff(Duration.ofSeconds(20), Duration.ofSeconds(20)));
+            java.util.concurrent.CompletableFuture<Throwable> failure = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> catchThrowable(() -> http.get("/api/v1/state")));
+
+            assertThat(failure.get(15, java.util.concurrent.TimeUnit.SECONDS))
+                    .isInstanceOf(MasterUnavailableException.class)
+                    .hasMessageContaining("TLS: the server closed a plain HTTP connection without a word");
+            tlsOnly.close();
+            server.join(10_000);
+        }
+    }
 }
