@@ -105,6 +105,65 @@ class AuthenticationTest {
     }
 
     @Test
+    void noForgedOrMangledCredentialGetsAnythingBut401() throws Exception {
+        long seed = Long.getLong("fuzz.seed", System.nanoTime());
+        java.util.Random random = new java.util.Random(seed);
+        List<HttpRequest.Builder> apis = everyApi();
+        String[] valid = {ADMIN.authorization(), SPARK.authorization(), "Bearer admin-secret"};
+        int sent = 0;
+        for (int i = 0; i < 1500; i++) {
+            String header = forged(random, valid[random.nextInt(valid.length)]);
+            HttpRequest.Builder b = everyApi().get(random.nextInt(apis.size()));
+            HttpRequest request = b.header("Authorization", header).build();
+            HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("seed %d: %s %s with Authorization [%s]", seed, request.method(),
+                    request.uri().getPath(), header).isEqualTo(401);
+            sent++;
+        }
+        System.out.println("AuthenticationTest: " + sent + " forged credentials (seed " + seed + "), all 401");
+        assertThat(HTTP.send(get("/api/v1/summary").header("Authorization", ADMIN.authorization()).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+
+    /** A credential that is not valid: a valid one mutated, or garbage of every shape. */
+    private static String forged(java.util.Random random, String valid) {
+        String b64 = valid.startsWith("Basic ") ? valid.substring(6) : null;
+        switch (random.nextInt(9)) {
+            case 0: { // one character of a valid header changed
+                char[] c = valid.toCharArray();
+                int at = 6 + random.nextInt(c.length - 6);
+                c[at] = c[at] == 'A' ? 'B' : 'A';
+                return new String(c);
+            }
+            case 1: // a valid header cut short
+                return valid.substring(0, 7 + random.nextInt(valid.length() - 7));
+            case 2: // a valid secret under another principal, or a principal with nothing
+                return Credential.basic(random.nextBoolean() ? "agent" : "root",
+                        random.nextBoolean() ? "admin-secret" : "x").authorization();
+            case 3: // random bytes, Base64-encoded
+                byte[] bytes = new byte[random.nextInt(64)];
+                random.nextBytes(bytes);
+                return "Basic " + java.util.Base64.getEncoder().encodeToString(bytes);
+            case 4: // wrong scheme
+                return List.of("Digest ", "Negotiate ", "bearer", "Basic", "Token ", "")
+                        .get(random.nextInt(6)) + (b64 == null ? "YWRtaW46YWRtaW4tc2VjcmV0" : b64);
+            case 5: // a huge header (under the 8 KiB limit of the server)
+                return "Bearer " + "x".repeat(1000 + random.nextInt(6000));
+            case 6: // printable noise
+                StringBuilder sb = new StringBuilder();
+                for (int i = random.nextInt(40); i > 0; i--) {
+                    sb.append((char) (0x21 + random.nextInt(0x5e)));
+                }
+                return sb.toString();
+            case 7: // the secret with spaces or padding around it
+                return "Bearer  admin-secret " + (random.nextBoolean() ? "x" : ":");
+            default: // principal:secret unencoded, or encoded with an extra colon
+                return random.nextBoolean() ? "Basic admin:admin-secret"
+                        : "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin-secret:".getBytes());
+        }
+    }
+
+    @Test
     void aKnownPrincipalIsServedWithBasicOrBearer() throws Exception {
         HttpResponse<String> basic = HTTP.send(get("/api/v1/summary").header("Authorization", ADMIN.authorization())
                 .build(), HttpResponse.BodyHandlers.ofString());
