@@ -51,6 +51,21 @@ public final class MasterOption {
         return ClientSecurity.fromFlags(principal, secretFile, caCert, env);
     }
 
+    /** The security flags given as the TOWER_* variables, for a child process that reads those (the YARN tool). */
+    public Map<String, String> environment() {
+        Map<String, String> env = new java.util.HashMap<>();
+        if (principal != null) {
+            env.put(ClientSecurity.ENV_PRINCIPAL, principal);
+        }
+        if (secretFile != null) {
+            env.put(ClientSecurity.ENV_SECRET_FILE, secretFile.toAbsolutePath().toString());
+        }
+        if (caCert != null) {
+            env.put(ClientSecurity.ENV_CA_CERT, caCert.toAbsolutePath().toString());
+        }
+        return env;
+    }
+
     public MasterHttp http() {
         return new MasterHttp(MasterUrls.detector(url()), security());
     }

@@ -64,7 +64,7 @@ public final class YarnCommand {
                     "--largest-container-mb", Integer.toString(largestMb),
                     "--largest-container-vcores", Integer.toString(largestVcores),
                     "--cpus-per-vcore", Double.toString(cpusPerVcore),
-                    "--resourcemanager-resources", rmResources, "--nodemanager-resources", nmResources));
+                    "--resourcemanager-resources", rmResources, "--nodemanager-resources", nmResources), master);
         }
     }
 
@@ -85,7 +85,7 @@ public final class YarnCommand {
         @Override
         public Integer call() throws Exception {
             return runTool(List.of("client-config", "--master", master.url(), "--name", name,
-                    "--container-mb", Integer.toString(containerMb), dir.toAbsolutePath().toString()));
+                    "--container-mb", Integer.toString(containerMb), dir.toAbsolutePath().toString()), master);
         }
     }
 
@@ -98,15 +98,18 @@ public final class YarnCommand {
 
         @Override
         public Integer call() throws Exception {
-            return runTool(List.of("status", "--master", master.url(), "--name", name));
+            return runTool(List.of("status", "--master", master.url(), "--name", name), master);
         }
     }
 
     /** Runs the bridge's tool in its own JVM and returns its exit code; stopping tower stops it. */
-    static int runTool(List<String> args) throws Exception {
+    static int runTool(List<String> args, MasterOption master) throws Exception {
         HadoopHome home = HadoopHome.locate();
         List<String> command = new ArrayList<>(toolCommand(home, args));
-        Process p = new ProcessBuilder(command).inheritIO().start();
+        ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+        // The tool reads its credential and CA from the environment: the flags given here become those variables.
+        pb.environment().putAll(master.environment());
+        Process p = pb.start();
         Thread stopChild = new Thread(() -> {
             if (p.isAlive()) {
                 p.destroy();
