@@ -72,7 +72,7 @@ public final class AgentCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}; needs the cgroup pids controller).")
     long taskPidsMax;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     TlsServerOptions tls = new TlsServerOptions();
 
     @Mixin

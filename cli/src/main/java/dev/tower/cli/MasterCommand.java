@@ -106,7 +106,7 @@ public final class MasterCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     KafkaOptions kafka = new KafkaOptions();
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     TlsServerOptions tls = new TlsServerOptions();
 
     @Mixin
