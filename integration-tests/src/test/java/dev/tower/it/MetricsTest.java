@@ -39,6 +39,10 @@ class MetricsTest {
 
     @Test
     void countersMoveWhenTasksRun() {
+        // The master counts the agent ACTIVE once it has sent SUBSCRIBED; the agent, once it has read it.
+        await("the agent's own view of its subscription").atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> scrape(agentMetrics).require("tower_agent_master_connected") == 1);
         PrometheusText master = scrape(cluster.uri("/metrics"));
         PrometheusText agent = scrape(agentMetrics);
         assertThat(master.require("tower_master_leader")).isEqualTo(1);
