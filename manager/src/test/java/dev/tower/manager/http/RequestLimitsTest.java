@@ -1,13 +1,11 @@
 package dev.tower.manager.http;
 
-import dev.tower.manager.Master;
-import dev.tower.manager.MasterOptions;
+import dev.tower.manager.LocalMaster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,11 +20,11 @@ class RequestLimitsTest {
 
     @TempDir
     Path workDir;
-    private Master master;
+    private LocalMaster master;
 
     @BeforeEach
     void start() {
-        master = Master.start(MasterOptions.defaults(workDir).withHosts("127.0.0.1", "127.0.0.1").withPort(0));
+        master = LocalMaster.start(workDir);
     }
 
     @AfterEach
@@ -35,7 +33,7 @@ class RequestLimitsTest {
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + master.address() + path))
+        return HTTP.send(HttpRequest.newBuilder(master.uri(path))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }

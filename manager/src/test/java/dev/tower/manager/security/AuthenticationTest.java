@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tower.api.codec.Json;
 import dev.tower.api.security.Credential;
 import dev.tower.api.security.Principals;
-import dev.tower.manager.Master;
-import dev.tower.manager.MasterOptions;
+import dev.tower.manager.LocalMaster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -49,14 +47,13 @@ class AuthenticationTest {
 
     @TempDir
     Path workDir;
-    private Master master;
+    private LocalMaster master;
 
     @BeforeEach
     void start() {
         Principals principals = Principals.of(Map.of("admin", "admin-secret", "spark", "spark-secret",
                 "agent", "agent-secret"));
-        master = Master.start(MasterOptions.defaults(workDir).withHosts("127.0.0.1", "127.0.0.1").withPort(0)
-                .withSecurity(new MasterSecurity(principals, Acls.parse(ACLS), null, null)));
+        master = LocalMaster.start(workDir, new MasterSecurity(principals, Acls.parse(ACLS), null, null));
     }
 
     @AfterEach
@@ -298,11 +295,11 @@ class AuthenticationTest {
     }
 
     private HttpRequest.Builder get(String path) {
-        return HttpRequest.newBuilder(URI.create("http://" + master.address() + path)).timeout(Duration.ofSeconds(10));
+        return HttpRequest.newBuilder(master.uri(path)).timeout(Duration.ofSeconds(10));
     }
 
     private HttpRequest.Builder post(String path, String body) {
-        return HttpRequest.newBuilder(URI.create("http://" + master.address() + path)).timeout(Duration.ofSeconds(10))
+        return HttpRequest.newBuilder(master.uri(path)).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     }

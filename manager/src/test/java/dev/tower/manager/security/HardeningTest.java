@@ -2,8 +2,7 @@ package dev.tower.manager.security;
 
 import dev.tower.api.security.Credential;
 import dev.tower.api.security.Principals;
-import dev.tower.manager.Master;
-import dev.tower.manager.MasterOptions;
+import dev.tower.manager.LocalMaster;
 import dev.tower.manager.http.EventsResource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -31,13 +29,12 @@ class HardeningTest {
 
     @TempDir
     Path workDir;
-    private Master master;
+    private LocalMaster master;
 
     @BeforeEach
     void start() {
-        master = Master.start(MasterOptions.defaults(workDir).withHosts("127.0.0.1", "127.0.0.1").withPort(0)
-                .withSecurity(new MasterSecurity(Principals.of(Map.of("greedy", "greedy-secret", "polite",
-                        "polite-secret")), null, null, null, 5)));
+        master = LocalMaster.start(workDir, new MasterSecurity(Principals.of(Map.of("greedy", "greedy-secret", "polite",
+                        "polite-secret")), null, null, null, 5));
     }
 
     @AfterEach
@@ -46,7 +43,7 @@ class HardeningTest {
     }
 
     private HttpResponse<String> decline(Credential who) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + master.address() + "/api/v1/scheduler"))
+        return HTTP.send(HttpRequest.newBuilder(master.uri("/api/v1/scheduler"))
                 .header("Authorization", who.authorization()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"DECLINE\",\"frameworkId\":\"f\",\"offerIds\":[\"o\"]}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
@@ -70,12 +67,11 @@ class HardeningTest {
 
     @Test
     void oversizedHeadersAreRefusedAndTheMasterGoesOn() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + master.address() + "/api/v1/state"))
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(master.uri("/api/v1/state"))
                 .header("Authorization", POLITE.authorization()).header("X-Padding", "x".repeat(64 * 1024)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isBetween(400, 499);
-        HttpResponse<String> after = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + master.address()
-                + "/api/v1/state")).header("Authorization", POLITE.authorization()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> after = HTTP.send(HttpRequest.newBuilder(master.uri("/api/v1/state")).header("Authorization", POLITE.authorization()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(after.statusCode()).isEqualTo(200);
     }
 
@@ -102,7 +98,7 @@ class HardeningTest {
     }
 
     private HttpResponse<InputStream> events(Credential who) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + master.address() + "/api/v1/events"))
+        return HTTP.send(HttpRequest.newBuilder(master.uri("/api/v1/events"))
                 .header("Accept", "text/event-stream").header("Authorization", who.authorization())
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
     }

@@ -1,13 +1,11 @@
 package dev.tower.manager.ui;
 
-import dev.tower.manager.Master;
-import dev.tower.manager.MasterOptions;
+import dev.tower.manager.LocalMaster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,11 +20,11 @@ class WebUiServingTest {
 
     @TempDir
     Path workDir;
-    private Master master;
+    private LocalMaster master;
 
     @BeforeEach
     void start() {
-        master = Master.start(MasterOptions.defaults(workDir).withHosts("127.0.0.1", "127.0.0.1").withPort(0));
+        master = LocalMaster.start(workDir);
     }
 
     @AfterEach
@@ -35,7 +33,7 @@ class WebUiServingTest {
     }
 
     private HttpResponse<String> get(String path, String accept) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + master.address() + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(master.uri(path))
                 .timeout(Duration.ofSeconds(10)).GET();
         if (accept != null) {
             b.header("Accept", accept);
